@@ -1,0 +1,26 @@
+"""Every write to stock goes through these services (DESIGN.md, "Where logic lives")."""
+
+from inventory.services.catalog import location_create, sku_create, warehouse_create
+from inventory.services.reservations import (
+    ReserveLine,
+    reservation_release,
+    reservations_expire,
+    stock_pick,
+    stock_reserve,
+)
+from inventory.services.stock import lot_resolve, stock_adjust, stock_move, stock_receive
+
+__all__ = [
+    "ReserveLine",
+    "location_create",
+    "lot_resolve",
+    "reservation_release",
+    "reservations_expire",
+    "sku_create",
+    "stock_adjust",
+    "stock_move",
+    "stock_pick",
+    "stock_receive",
+    "stock_reserve",
+    "warehouse_create",
+]

@@ -1,0 +1,109 @@
+"""Low-level balance changes shared by the stock services.
+
+Every function here runs inside the caller's transaction and changes a quantity with one
+conditional UPDATE (never read-modify-write in Python). Callers apply bin rows before warehouse
+rows, each group in primary-key order, so concurrent services take row locks in one fixed order
+and never deadlock: Reservation → BinStock → WarehouseStock.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from inventory.errors import InsufficientStock
+from inventory.models import BinStock, Location, Lot, Sku, Warehouse, WarehouseStock
+
+
+@dataclass(frozen=True)
+class BinDelta:
+    sku: Sku
+    location: Location
+    lot: Lot | None
+    quantity: int  # signed
+
+
+def bin_row(*, sku: Sku, location: Location, lot: Lot | None) -> BinStock:
+    row, _ = BinStock.objects.get_or_create(sku=sku, location=location, lot=lot)
+    return row
+
+
+def warehouse_row(*, sku: Sku, warehouse: Warehouse) -> WarehouseStock:
+    row, _ = WarehouseStock.objects.get_or_create(sku=sku, warehouse=warehouse)
+    return row
+
+
+def apply_bin_deltas(deltas: Iterable[BinDelta]) -> None:
+    """Apply signed changes to bin rows in primary-key order; a decrement that would go below
+    zero raises InsufficientStock (the transaction then rolls back whatever came before)."""
+    rows = [(bin_row(sku=d.sku, location=d.location, lot=d.lot), d) for d in deltas]
+    for row, delta in sorted(rows, key=lambda pair: pair[0].pk):
+        if delta.quantity >= 0:
+            BinStock.objects.filter(pk=row.pk).update(quantity=F("quantity") + delta.quantity)
+            continue
+        need = -delta.quantity
+        if not BinStock.objects.filter(pk=row.pk, quantity__gte=need).update(
+            quantity=F("quantity") - need
+        ):
+            have = BinStock.objects.filter(pk=row.pk).values_list("quantity", flat=True).first()
+            raise InsufficientStock(
+                f"{delta.location.code} holds {have} of {delta.sku.code}"
+                f"{f' lot {delta.lot.lot_number}' if delta.lot else ''}, not {need}.",
+                lines=[{"sku": delta.sku.code, "requested": need, "available": have or 0}],
+            )
+
+
+def on_hand_add(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
+    row = warehouse_row(sku=sku, warehouse=warehouse)
+    WarehouseStock.objects.filter(pk=row.pk).update(on_hand=F("on_hand") + quantity)
+
+
+def on_hand_remove(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
+    """Take sellable units out of the warehouse; units promised to orders cannot be taken."""
+    row = warehouse_row(sku=sku, warehouse=warehouse)
+    if not WarehouseStock.objects.filter(pk=row.pk, on_hand__gte=F("reserved") + quantity).update(
+        on_hand=F("on_hand") - quantity
+    ):
+        available = available_of(row.pk)
+        raise InsufficientStock(
+            f"Only {available} of {sku.code} are available in {warehouse.code} "
+            f"(the rest is reserved); cannot take {quantity}.",
+            lines=[{"sku": sku.code, "requested": quantity, "available": available}],
+        )
+
+
+def reserve_row(*, row_pk: int, quantity: int) -> bool:
+    """The reservation guard: one conditional UPDATE; False when not enough is available."""
+    return bool(
+        WarehouseStock.objects.filter(pk=row_pk, on_hand__gte=F("reserved") + quantity).update(
+            reserved=F("reserved") + quantity
+        )
+    )
+
+
+def unreserve_row(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
+    updated = WarehouseStock.objects.filter(
+        sku=sku, warehouse=warehouse, reserved__gte=quantity
+    ).update(reserved=F("reserved") - quantity)
+    if not updated:  # the ledger and reservations disagree: refuse rather than corrupt
+        raise InsufficientStock(
+            f"{sku.code} in {warehouse.code} has fewer than {quantity} units reserved.",
+            lines=[{"sku": sku.code, "requested": quantity, "available": 0}],
+        )
+
+
+def pick_row(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
+    """A pick takes reserved units: on-hand and reserved fall together."""
+    updated = WarehouseStock.objects.filter(
+        sku=sku, warehouse=warehouse, reserved__gte=quantity, on_hand__gte=quantity
+    ).update(on_hand=F("on_hand") - quantity, reserved=F("reserved") - quantity)
+    if not updated:
+        raise InsufficientStock(
+            f"{sku.code} in {warehouse.code} has fewer than {quantity} units reserved.",
+            lines=[{"sku": sku.code, "requested": quantity, "available": 0}],
+        )
+
+
+def available_of(row_pk: int) -> int:
+    values = WarehouseStock.objects.filter(pk=row_pk).values_list("on_hand", "reserved").first()
+    return values[0] - values[1] if values else 0

@@ -1,0 +1,211 @@
+"""Reservations: units promised to orders, and the picks that fulfil them.
+
+The guard is WarehouseStock (CHECK 0 <= reserved <= on_hand). A reservation of several lines is
+all-or-nothing in one transaction, taking warehouse rows in primary-key order so that concurrent
+multi-line reservations never deadlock.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.errors import InsufficientStock, InvalidState
+from inventory.models import (
+    Location,
+    MovementKind,
+    Reservation,
+    ReservationStatus,
+    Sku,
+    StockMovement,
+    Warehouse,
+)
+from inventory.services import _balances
+from inventory.services._balances import BinDelta
+from inventory.services.events import availability_changed
+from inventory.services.stock import _record, lot_resolve, require_positive, require_stock_location
+
+
+@dataclass(frozen=True)
+class ReserveLine:
+    sku: Sku
+    warehouse: Warehouse
+    quantity: int
+
+
+@transaction.atomic
+def stock_reserve(
+    *,
+    lines: list[ReserveLine],
+    reference: str,
+    expires_at: datetime.datetime | None = None,
+) -> list[Reservation]:
+    """Reserve every line or none. Each line is one conditional UPDATE
+    (`reserved += q WHERE on_hand - reserved >= q`); lines are applied in warehouse-row primary
+    key order. When any line is short, InsufficientStock names every short line with what is
+    available, and the transaction rolls back whatever was reserved."""
+    if not lines:
+        raise ValidationError({"lines": "An order needs at least one line."})
+    if not (reference or "").strip():
+        raise ValidationError({"reference": "A reservation needs a reference."})
+    wanted: dict[tuple[int, int], int] = defaultdict(int)
+    by_key: dict[tuple[int, int], ReserveLine] = {}
+    for line in lines:
+        require_positive(line.quantity)
+        if not line.sku.active:
+            raise ValidationError({"sku": f"{line.sku.code} is not active."})
+        key = (line.sku.pk, line.warehouse.pk)
+        wanted[key] += line.quantity
+        by_key[key] = line
+
+    rows = {
+        key: _balances.warehouse_row(sku=by_key[key].sku, warehouse=by_key[key].warehouse)
+        for key in wanted
+    }
+    short = []
+    for key, row in sorted(rows.items(), key=lambda item: item[1].pk):
+        if not _balances.reserve_row(row_pk=row.pk, quantity=wanted[key]):
+            short.append(
+                {
+                    "sku": by_key[key].sku.code,
+                    "warehouse": by_key[key].warehouse.code,
+                    "requested": wanted[key],
+                    "available": _balances.available_of(row.pk),
+                }
+            )
+    if short:
+        raise InsufficientStock(
+            "Not enough stock for "
+            + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short)
+            + "; nothing was reserved.",
+            lines=short,
+        )
+    reservations = Reservation.objects.bulk_create(
+        Reservation(
+            sku=by_key[key].sku,
+            warehouse=by_key[key].warehouse,
+            quantity=quantity,
+            original_quantity=quantity,
+            reference=reference,
+            expires_at=expires_at,
+        )
+        for key, quantity in wanted.items()
+    )
+    for line in by_key.values():
+        availability_changed(sku=line.sku, warehouse=line.warehouse)
+    return reservations
+
+
+def _lock_open(reservation: Reservation) -> Reservation:
+    locked = (
+        Reservation.objects.select_for_update()
+        .select_related("sku", "warehouse")
+        .get(pk=reservation.pk)
+    )
+    if locked.status != ReservationStatus.OPEN:
+        raise InvalidState(f"Reservation {locked.pk} is {locked.status}, not open.")
+    return locked
+
+
+@transaction.atomic
+def reservation_release(
+    *,
+    reservation: Reservation,
+    quantity: int | None = None,
+    status: str = ReservationStatus.RELEASED,
+) -> int:
+    """Give back what is still reserved (or `quantity` of it); returns the units released.
+    Releasing a reservation that is no longer open releases nothing."""
+    try:
+        locked = _lock_open(reservation)
+    except InvalidState:
+        return 0
+    release = (
+        locked.quantity if quantity is None else min(require_positive(quantity), locked.quantity)
+    )
+    if release == 0:
+        return 0
+    _balances.unreserve_row(sku=locked.sku, warehouse=locked.warehouse, quantity=release)
+    remaining = locked.quantity - release
+    Reservation.objects.filter(pk=locked.pk).update(
+        quantity=F("quantity") - release,
+        status=ReservationStatus.OPEN if remaining else status,
+        updated_at=timezone.now(),
+    )
+    availability_changed(sku=locked.sku, warehouse=locked.warehouse)
+    return release
+
+
+@transaction.atomic
+def stock_pick(
+    *,
+    reservation: Reservation,
+    location: Location,
+    quantity: int,
+    lot_number: str | None = None,
+    to_location: Location | None = None,
+    actor: AbstractBaseUser | None = None,
+    reference: str = "",
+) -> StockMovement:
+    """Take reserved units out of a sellable bin: the bin, on-hand and reserved all fall by
+    `quantity`, and the reservation shrinks; the units go to `to_location` (a packing station)
+    when one is given, else they leave stock."""
+    require_positive(quantity)
+    locked = _lock_open(reservation)
+    require_stock_location(location)
+    if not location.sellable or location.warehouse_id != locked.warehouse_id:
+        raise ValidationError(
+            {"location": f"{location.code} is not a pickable bin of {locked.warehouse.code}."}
+        )
+    if to_location is not None and (
+        to_location.sellable or to_location.warehouse_id != locked.warehouse_id
+    ):
+        raise ValidationError({"to_location": "Picked units go to a non-sellable place."})
+    if quantity > locked.quantity:
+        raise InvalidState(
+            f"Only {locked.quantity} of {locked.sku.code} are still reserved; "
+            f"cannot pick {quantity}."
+        )
+    lot = lot_resolve(sku=locked.sku, lot_number=lot_number)
+    deltas = [BinDelta(locked.sku, location, lot, -quantity)]
+    if to_location is not None:
+        deltas.append(BinDelta(locked.sku, to_location, lot, quantity))
+    _balances.apply_bin_deltas(deltas)
+    _balances.pick_row(sku=locked.sku, warehouse=locked.warehouse, quantity=quantity)
+    remaining = locked.quantity - quantity
+    Reservation.objects.filter(pk=locked.pk).update(
+        quantity=F("quantity") - quantity,
+        status=ReservationStatus.OPEN if remaining else ReservationStatus.FULFILLED,
+        updated_at=timezone.now(),
+    )
+    # Available does not change (on-hand and reserved fall together), but sync still learns of it.
+    availability_changed(sku=locked.sku, warehouse=locked.warehouse)
+    return _record(
+        kind=MovementKind.PICK,
+        sku=locked.sku,
+        lot=lot,
+        quantity=quantity,
+        from_location=location,
+        to_location=to_location,
+        actor=actor,
+        reference=reference or locked.reference,
+    )
+
+
+def reservations_expire(*, now: datetime.datetime | None = None) -> int:
+    """Release every open reservation whose hold has expired; returns how many. Each is its own
+    transaction so one failure does not hold back the rest."""
+    now = now or timezone.now()
+    expired = Reservation.objects.filter(
+        status=ReservationStatus.OPEN, expires_at__isnull=False, expires_at__lte=now
+    ).only("pk")
+    count = 0
+    for reservation in expired:
+        if reservation_release(reservation=reservation, status=ReservationStatus.EXPIRED):
+            count += 1
+    return count
