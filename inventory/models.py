@@ -29,6 +29,12 @@ class Sku(models.Model):
 class Warehouse(models.Model):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="warehouses",
+        help_text="People who work here; associates among them receive put-away and pick tasks.",
+    )
 
     class Meta:
         ordering = ["code"]
