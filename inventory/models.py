@@ -216,6 +216,9 @@ class StockMovement(models.Model):
                 condition=Q(from_location__isnull=False) | Q(to_location__isnull=False),
                 name="movement_has_a_location",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in MovementKind]), name="movement_kind_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["sku", "-created_at"]),
@@ -265,8 +268,277 @@ class Reservation(models.Model):
                 condition=Q(quantity__lte=F("original_quantity")),
                 name="reservation_quantity_lte_original",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ReservationStatus]),
+                name="reservation_status_valid",
+            ),
         ]
         indexes = [models.Index(fields=["status", "expires_at"])]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.quantity} x {self.sku_id}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One uploaded CSV/XLSX file and what became of it. The file's bytes are kept here (not on
+    disk) so a worker on another machine can run it; a file with any bad row applies nothing,
+    and `errors` lists every bad row as {row, column, message}."""
+
+    kind = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    dry_run = models.BooleanField(default=False)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_format = models.CharField(max_length=8)
+    content = models.BinaryField(editable=False)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ImportStatus]),
+                name="importjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_valid__lte=F("rows_total")), name="importjob_valid_lte_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} ({self.kind}, {self.status})"
+
+
+class CountTaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CountTask(models.Model):
+    """A request to count one SKU in one bin, e.g. after a short pick found the bin emptier than
+    the books said. At most one open request per bin and SKU: asking again adds nothing."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="count_tasks")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="count_tasks")
+    reason = models.CharField(max_length=200)
+    reference = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=16, choices=CountTaskStatus.choices, default=CountTaskStatus.OPEN
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "sku"],
+                condition=Q(status="open"),
+                name="counttask_one_open_per_bin_sku",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "done", "cancelled"]),
+                name="counttask_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"count {self.sku_id} @ {self.location_id} ({self.status})"
+
+
+# Replenishment: reorder rules and the alerts they raise (inventory/replenishment/) -------------
+
+
+class ReorderRule(models.Model):
+    """When to reorder a SKU for a warehouse, and how much.
+
+    Projected stock (available + incoming + units at the dock awaiting put-away) falling to or
+    below the reorder point in force raises one ReplenishmentAlert. `seasonal` holds month-day
+    ranges with their own point and quantity (validated by inventory.replenishment.seasons, in the
+    API's shape). `armed` is the re-arm state: True while projected is above the point, so the
+    next fall raises an alert; it is only changed by inventory.replenishment.triggers."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="reorder_rules")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="reorder_rules")
+    reorder_point = models.PositiveIntegerField(
+        help_text="Raise an alert when projected stock falls to or below this."
+    )
+    reorder_quantity = models.PositiveIntegerField(help_text="The least quantity to order.")
+    lead_time_days = models.PositiveIntegerField(
+        default=0, help_text="Days from ordering to the goods arriving."
+    )
+    supplier = models.ForeignKey(
+        "receiving.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reorder_rules",
+        help_text="Preferred supplier: draft purchase orders go to it.",
+    )
+    pack_size = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Units per pack from the supplier; suggested quantities round up to it.",
+    )
+    seasonal = models.JSONField(default=list, blank=True)
+    armed = models.BooleanField(
+        default=True, help_text="Projected was above the point at the last check."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku__code", "warehouse__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "warehouse"], name="reorderrule_unique"),
+            models.CheckConstraint(
+                condition=Q(reorder_quantity__gt=0), name="reorderrule_quantity_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(pack_size__isnull=True) | Q(pack_size__gt=0),
+                name="reorderrule_pack_size_gt_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.warehouse_id}: point {self.reorder_point}"
+
+    @property
+    def seasons(self):
+        from inventory.replenishment.seasons import seasons_from_json
+
+        return seasons_from_json(self.seasonal)
+
+    def in_force(self, on=None):
+        """The Threshold (point, quantity, season) in force on `on` (default: today, local)."""
+        from django.utils import timezone
+
+        from inventory.replenishment.seasons import threshold_on
+
+        return threshold_on(
+            reorder_point=self.reorder_point,
+            reorder_quantity=self.reorder_quantity,
+            seasons=self.seasons,
+            on=on or timezone.localdate(),
+        )
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ORDERED = "ordered", "Ordered"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+# Explicit transitions: an alert is closed once, by ordering or dismissing it.
+ALERT_TRANSITIONS: dict[str, frozenset[str]] = {
+    AlertStatus.OPEN: frozenset({AlertStatus.ORDERED, AlertStatus.DISMISSED}),
+    AlertStatus.ORDERED: frozenset(),
+    AlertStatus.DISMISSED: frozenset(),
+}
+
+
+class AlertDigest(models.Model):
+    """One e-mail batch to the purchasing role: the alerts raised since the last batch."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    alert_count = models.PositiveIntegerField()
+    recipients = models.JSONField(default=list, help_text="The addresses it went to.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"digest {self.pk}: {self.alert_count} alerts"
+
+
+class ReplenishmentAlert(models.Model):
+    """Projected stock of a SKU in a warehouse reached the reorder point in force. The figures
+    are those of the moment it was raised. At most one open alert per SKU and warehouse (a
+    partial unique constraint), so concurrent picks crossing the point together raise one."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="replenishment_alerts")
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="replenishment_alerts"
+    )
+    rule = models.ForeignKey(
+        ReorderRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    available = models.IntegerField(help_text="On hand - reserved when raised.")
+    incoming = models.IntegerField(help_text="Open purchase-order quantity when raised.")
+    at_dock = models.IntegerField(default=0, help_text="Units awaiting put-away when raised.")
+    projected = models.IntegerField(help_text="available + incoming + at_dock when raised.")
+    reorder_point = models.PositiveIntegerField()
+    reorder_quantity = models.PositiveIntegerField()
+    season = models.CharField(max_length=40, blank=True, help_text="Empty: all-year figures.")
+    suggested_quantity = models.PositiveIntegerField()
+    purchase_order = models.ForeignKey(
+        "receiving.PurchaseOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replenishment_alerts",
+    )
+    dismiss_reason = models.CharField(max_length=200, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the purchasing digest e-mail included it."
+    )
+    digest = models.ForeignKey(
+        AlertDigest, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sku", "warehouse"],
+                condition=Q(status="open"),
+                name="replenishmentalert_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "ordered", "dismissed"]),
+                name="replenishmentalert_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(dismiss_reason=""),
+                name="replenishmentalert_dismissed_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(suggested_quantity__gt=0), name="replenishmentalert_suggested_gt_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="alert_status_created_idx"),
+            models.Index(fields=["status", "notified_at"], name="alert_status_notified_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.sku_id}@{self.warehouse_id} ({self.status})"
+
+    def can_become(self, status: str) -> bool:
+        return status in ALERT_TRANSITIONS[self.status]

@@ -9,7 +9,8 @@ and never deadlock: Reservation → BinStock → WarehouseStock.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Now
 
 from inventory.errors import InsufficientStock
 from inventory.models import BinStock, Location, Lot, Sku, Warehouse, WarehouseStock
@@ -39,11 +40,13 @@ def apply_bin_deltas(deltas: Iterable[BinDelta]) -> None:
     rows = [(bin_row(sku=d.sku, location=d.location, lot=d.lot), d) for d in deltas]
     for row, delta in sorted(rows, key=lambda pair: pair[0].pk):
         if delta.quantity >= 0:
-            BinStock.objects.filter(pk=row.pk).update(quantity=F("quantity") + delta.quantity)
+            BinStock.objects.filter(pk=row.pk).update(
+                quantity=F("quantity") + delta.quantity, updated_at=Now()
+            )
             continue
         need = -delta.quantity
         if not BinStock.objects.filter(pk=row.pk, quantity__gte=need).update(
-            quantity=F("quantity") - need
+            quantity=F("quantity") - need, updated_at=Now()
         ):
             have = BinStock.objects.filter(pk=row.pk).values_list("quantity", flat=True).first()
             raise InsufficientStock(
@@ -55,16 +58,18 @@ def apply_bin_deltas(deltas: Iterable[BinDelta]) -> None:
 
 def on_hand_add(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
     row = warehouse_row(sku=sku, warehouse=warehouse)
-    WarehouseStock.objects.filter(pk=row.pk).update(on_hand=F("on_hand") + quantity)
+    WarehouseStock.objects.filter(pk=row.pk).update(
+        on_hand=F("on_hand") + quantity, updated_at=Now()
+    )
 
 
 def on_hand_remove(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
     """Take sellable units out of the warehouse; units promised to orders cannot be taken."""
     row = warehouse_row(sku=sku, warehouse=warehouse)
     if not WarehouseStock.objects.filter(pk=row.pk, on_hand__gte=F("reserved") + quantity).update(
-        on_hand=F("on_hand") - quantity
+        on_hand=F("on_hand") - quantity, updated_at=Now()
     ):
-        available = available_of(row.pk)
+        available = available_of(sku_id=sku.pk, warehouse_id=warehouse.pk)
         raise InsufficientStock(
             f"Only {available} of {sku.code} are available in {warehouse.code} "
             f"(the rest is reserved); cannot take {quantity}.",
@@ -72,19 +77,39 @@ def on_hand_remove(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
         )
 
 
-def reserve_row(*, row_pk: int, quantity: int) -> bool:
-    """The reservation guard: one conditional UPDATE; False when not enough is available."""
+def reserve(*, sku_id: int, warehouse_id: int, quantity: int) -> bool:
+    """The reservation guard: one conditional UPDATE; False when not enough is available
+    (including when the SKU has never had stock there: no row is created for a refusal)."""
     return bool(
-        WarehouseStock.objects.filter(pk=row_pk, on_hand__gte=F("reserved") + quantity).update(
-            reserved=F("reserved") + quantity
-        )
+        WarehouseStock.objects.filter(
+            sku_id=sku_id, warehouse_id=warehouse_id, on_hand__gte=F("reserved") + quantity
+        ).update(reserved=F("reserved") + quantity, updated_at=Now())
     )
+
+
+def warehouse_lock_order(keys: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(sku_id, warehouse_id) keys sorted by the primary key of their WarehouseStock row, the one
+    order in which every transaction takes several of these rows. A single key needs no query.
+    Keys without a row come first: they are refused without locking anything."""
+    keys = list(keys)
+    if len(keys) < 2:
+        return keys
+    condition = Q()
+    for sku_id, warehouse_id in keys:
+        condition |= Q(sku_id=sku_id, warehouse_id=warehouse_id)
+    pks = {
+        (sku_id, warehouse_id): pk
+        for pk, sku_id, warehouse_id in WarehouseStock.objects.filter(condition).values_list(
+            "pk", "sku_id", "warehouse_id"
+        )
+    }
+    return sorted(keys, key=lambda key: pks.get(key, 0))
 
 
 def unreserve_row(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
     updated = WarehouseStock.objects.filter(
         sku=sku, warehouse=warehouse, reserved__gte=quantity
-    ).update(reserved=F("reserved") - quantity)
+    ).update(reserved=F("reserved") - quantity, updated_at=Now())
     if not updated:  # the ledger and reservations disagree: refuse rather than corrupt
         raise InsufficientStock(
             f"{sku.code} in {warehouse.code} has fewer than {quantity} units reserved.",
@@ -96,7 +121,7 @@ def pick_row(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
     """A pick takes reserved units: on-hand and reserved fall together."""
     updated = WarehouseStock.objects.filter(
         sku=sku, warehouse=warehouse, reserved__gte=quantity, on_hand__gte=quantity
-    ).update(on_hand=F("on_hand") - quantity, reserved=F("reserved") - quantity)
+    ).update(on_hand=F("on_hand") - quantity, reserved=F("reserved") - quantity, updated_at=Now())
     if not updated:
         raise InsufficientStock(
             f"{sku.code} in {warehouse.code} has fewer than {quantity} units reserved.",
@@ -104,6 +129,10 @@ def pick_row(*, sku: Sku, warehouse: Warehouse, quantity: int) -> None:
         )
 
 
-def available_of(row_pk: int) -> int:
-    values = WarehouseStock.objects.filter(pk=row_pk).values_list("on_hand", "reserved").first()
+def available_of(*, sku_id: int, warehouse_id: int) -> int:
+    values = (
+        WarehouseStock.objects.filter(sku_id=sku_id, warehouse_id=warehouse_id)
+        .values_list("on_hand", "reserved")
+        .first()
+    )
     return values[0] - values[1] if values else 0

@@ -5,8 +5,12 @@ transaction. Channel sync writes its outbox rows here and reorder triggers check
 so they commit (or roll back) together with the stock change.
 """
 
+from channels.sync.outbox import outbox_record
 from inventory.models import Sku, Warehouse
+from inventory.replenishment.triggers import reorder_check
 
 
 def availability_changed(*, sku: Sku, warehouse: Warehouse) -> None:
     """Called inside the transaction that changed `sku`'s on-hand or reserved in `warehouse`."""
+    reorder_check(sku=sku, warehouse=warehouse)
+    outbox_record(sku_id=sku.pk, warehouse_id=warehouse.pk)

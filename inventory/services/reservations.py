@@ -28,7 +28,13 @@ from inventory.models import (
 from inventory.services import _balances
 from inventory.services._balances import BinDelta
 from inventory.services.events import availability_changed
-from inventory.services.stock import _record, lot_resolve, require_positive, require_stock_location
+from inventory.services.stock import (
+    _record,
+    lot_resolve,
+    require_positive,
+    require_saved,
+    require_stock_location,
+)
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,13 @@ def stock_reserve(
         raise ValidationError({"lines": "An order needs at least one line."})
     if not (reference or "").strip():
         raise ValidationError({"reference": "A reservation needs a reference."})
+    if len(reference) > Reservation._meta.get_field("reference").max_length:
+        raise ValidationError({"reference": "A reference has at most 100 characters."})
     wanted: dict[tuple[int, int], int] = defaultdict(int)
     by_key: dict[tuple[int, int], ReserveLine] = {}
     for line in lines:
+        require_saved(line.sku, Sku, "sku")
+        require_saved(line.warehouse, Warehouse, "warehouse")
         require_positive(line.quantity)
         if not line.sku.active:
             raise ValidationError({"sku": f"{line.sku.code} is not active."})
@@ -63,22 +73,22 @@ def stock_reserve(
         wanted[key] += line.quantity
         by_key[key] = line
 
-    rows = {
-        key: _balances.warehouse_row(sku=by_key[key].sku, warehouse=by_key[key].warehouse)
-        for key in wanted
+    short_keys = {
+        key
+        for key in _balances.warehouse_lock_order(wanted)
+        if not _balances.reserve(sku_id=key[0], warehouse_id=key[1], quantity=wanted[key])
     }
-    short = []
-    for key, row in sorted(rows.items(), key=lambda item: item[1].pk):
-        if not _balances.reserve_row(row_pk=row.pk, quantity=wanted[key]):
-            short.append(
-                {
-                    "sku": by_key[key].sku.code,
-                    "warehouse": by_key[key].warehouse.code,
-                    "requested": wanted[key],
-                    "available": _balances.available_of(row.pk),
-                }
-            )
-    if short:
+    if short_keys:
+        short = [
+            {
+                "sku": by_key[key].sku.code,
+                "warehouse": by_key[key].warehouse.code,
+                "requested": wanted[key],
+                "available": _balances.available_of(sku_id=key[0], warehouse_id=key[1]),
+            }
+            for key in wanted  # in the order the caller gave the lines
+            if key in short_keys
+        ]
         raise InsufficientStock(
             "Not enough stock for "
             + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short)
@@ -102,11 +112,17 @@ def stock_reserve(
 
 
 def _lock_open(reservation: Reservation) -> Reservation:
+    """Lock the reservation row first (lock order: Reservation → BinStock → WarehouseStock), then
+    read its status: concurrent picks and releases of one reservation queue here."""
+    require_saved(reservation, Reservation, "reservation")
     locked = (
-        Reservation.objects.select_for_update()
+        Reservation.objects.select_for_update(of=("self",))
         .select_related("sku", "warehouse")
-        .get(pk=reservation.pk)
+        .filter(pk=reservation.pk)
+        .first()
     )
+    if locked is None:
+        raise ValidationError({"reservation": f"Unknown reservation {reservation.pk}."})
     if locked.status != ReservationStatus.OPEN:
         raise InvalidState(f"Reservation {locked.pk} is {locked.status}, not open.")
     return locked
@@ -119,17 +135,15 @@ def reservation_release(
     quantity: int | None = None,
     status: str = ReservationStatus.RELEASED,
 ) -> int:
-    """Give back what is still reserved (or `quantity` of it); returns the units released.
-    Releasing a reservation that is no longer open releases nothing."""
-    try:
-        locked = _lock_open(reservation)
-    except InvalidState:
-        return 0
-    release = (
-        locked.quantity if quantity is None else min(require_positive(quantity), locked.quantity)
-    )
-    if release == 0:
-        return 0
+    """Give back what is still reserved (or `quantity` of it, at most what is left); returns the
+    units released. WarehouseStock.reserved falls by exactly what the reservation gives up, and a
+    reservation that is no longer open (released, expired, fulfilled) raises InvalidState."""
+    if status not in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
+        raise ValidationError({"status": "A release ends in released or expired."})
+    if quantity is not None:
+        require_positive(quantity)
+    locked = _lock_open(reservation)
+    release = locked.quantity if quantity is None else min(quantity, locked.quantity)
     _balances.unreserve_row(sku=locked.sku, warehouse=locked.warehouse, quantity=release)
     remaining = locked.quantity - release
     Reservation.objects.filter(pk=locked.pk).update(
@@ -156,8 +170,10 @@ def stock_pick(
     `quantity`, and the reservation shrinks; the units go to `to_location` (a packing station)
     when one is given, else they leave stock."""
     require_positive(quantity)
-    locked = _lock_open(reservation)
     require_stock_location(location)
+    if to_location is not None:
+        require_stock_location(to_location, "to_location")
+    locked = _lock_open(reservation)
     if not location.sellable or location.warehouse_id != locked.warehouse_id:
         raise ValidationError(
             {"location": f"{location.code} is not a pickable bin of {locked.warehouse.code}."}
@@ -206,6 +222,9 @@ def reservations_expire(*, now: datetime.datetime | None = None) -> int:
     ).only("pk")
     count = 0
     for reservation in expired:
-        if reservation_release(reservation=reservation, status=ReservationStatus.EXPIRED):
-            count += 1
+        try:
+            reservation_release(reservation=reservation, status=ReservationStatus.EXPIRED)
+        except InvalidState:  # picked or released since the list was read
+            continue
+        count += 1
     return count

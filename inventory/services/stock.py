@@ -9,6 +9,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
 from inventory.models import Location, Lot, MovementKind, Sku, StockMovement
 from inventory.services import _balances
@@ -24,7 +25,16 @@ def require_positive(quantity, field: str = "quantity") -> int:
     return quantity
 
 
+def require_saved(instance, model: type[Model], field: str):
+    """Services take model instances; one that is not a saved row of `model` is unknown input.
+    (A row deleted after it was read is refused by its foreign keys when the change commits.)"""
+    if not isinstance(instance, model) or instance.pk is None:
+        raise ValidationError({field: f"Unknown {model._meta.verbose_name}."})
+    return instance
+
+
 def require_stock_location(location: Location, field: str = "location") -> Location:
+    require_saved(location, Location, field)
     if not location.holds_stock:
         raise ValidationError(
             {
@@ -39,6 +49,7 @@ def lot_resolve(
     *, sku: Sku, lot_number: str | None, expiry: datetime.date | None = None, create: bool = False
 ) -> Lot | None:
     """The lot a change applies to. Lot-tracked SKUs need one; other SKUs take none."""
+    require_saved(sku, Sku, "sku")
     lot_number = (lot_number or "").strip()
     if not sku.lot_tracked:
         if lot_number:
@@ -76,6 +87,8 @@ def _record(
     reason: str = "",
     reference: str = "",
 ) -> StockMovement:
+    if kind not in MovementKind.values:
+        raise ValidationError({"kind": f"{kind!r} is not a kind of stock movement."})
     warehouse = (from_location or to_location).warehouse
     return StockMovement.objects.create(
         kind=kind,

@@ -1,0 +1,215 @@
+"""Reservation throughput: stock_reserve against raw SQL of the same shape.
+
+Two scenarios, each run by the service and by the raw baseline with the same threads for the same
+time: every thread reserving 1 unit of one hot SKU (all contend for one WarehouseStock row), and
+every thread reserving 1 unit of one of 1,000 SKUs chosen at random. The raw baseline is what the
+service writes, hand-coded over psycopg: the conditional UPDATE of the warehouse row and the INSERT
+of the reservation, in one transaction (autocommit off).
+"""
+
+import contextlib
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+
+import bench
+
+SPREAD_SKUS = 1000
+UNITS = 10_000_000  # never runs out: every attempt is a reservation
+
+RAW_RESERVE = """
+UPDATE inventory_warehousestock
+   SET reserved = reserved + %(quantity)s, updated_at = now()
+ WHERE sku_id = %(sku)s AND warehouse_id = %(warehouse)s AND on_hand >= reserved + %(quantity)s
+"""
+RAW_INSERT = """
+INSERT INTO inventory_reservation
+       (sku_id, warehouse_id, quantity, original_quantity, reference, status, expires_at,
+        created_at, updated_at)
+VALUES (%(sku)s, %(warehouse)s, %(quantity)s, %(quantity)s, %(reference)s, 'open', NULL,
+        now(), now())
+RETURNING id
+"""
+
+
+def seed():
+    """One warehouse with one bin, a hot SKU and 1,000 others, stocked through the services."""
+    from inventory.models import LocationType
+    from inventory.services import location_create, sku_create, stock_receive, warehouse_create
+
+    bench.reset()
+    warehouse = warehouse_create(code="BENCH", name="Bench warehouse")
+    zone = location_create(warehouse=warehouse, code="A", type=LocationType.ZONE)
+    bin_ = location_create(warehouse=warehouse, code="A-01", parent=zone)
+    skus = [sku_create(code=f"B-{n:04d}", name=f"Bench {n}") for n in range(SPREAD_SKUS + 1)]
+    for sku in skus:
+        stock_receive(sku=sku, location=bin_, quantity=UNITS)
+    return warehouse, skus[0], skus[1:]
+
+
+def measure(make_worker: Callable[[int], tuple[Callable, Callable, Callable]]) -> float:
+    """Reservations per second: THREADS workers, each (prepare, reserve_one, finish), started
+    together by a barrier once every connection is open, stopped after SECONDS."""
+    barrier = threading.Barrier(bench.THREADS + 1)
+    counts = [0] * bench.THREADS
+    errors: list[BaseException] = []
+    ended = [0.0] * bench.THREADS
+
+    def run(index: int) -> None:
+        prepare, reserve_one, finish = make_worker(index)
+        try:
+            prepare()
+            barrier.wait()
+            deadline = time.perf_counter() + bench.SECONDS
+            done = 0
+            while time.perf_counter() < deadline:
+                reserve_one(done)
+                done += 1
+            counts[index] = done
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+        finally:
+            ended[index] = time.perf_counter()
+            finish()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(bench.THREADS)]
+    for thread in threads:
+        thread.start()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a worker failed: raised below
+        barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return sum(counts) / (max(ended) - started)
+
+
+def service_worker(warehouse, pick_sku: Callable[[random.Random], object]):
+    from django.db import connection
+
+    from inventory.services import ReserveLine, stock_reserve
+
+    def make(index: int):
+        rng = random.Random(index)
+
+        def reserve_one(n: int) -> None:
+            line = ReserveLine(pick_sku(rng), warehouse, 1)
+            stock_reserve(lines=[line], reference=f"svc-{index}-{n}")
+
+        return connection.ensure_connection, reserve_one, connection.close
+
+    return make
+
+
+def raw_worker(warehouse, pick_sku: Callable[[random.Random], object]):
+    import psycopg
+
+    def make(index: int):
+        rng = random.Random(index)
+        state = {}
+
+        def prepare() -> None:
+            state["conn"] = psycopg.connect(bench.database_url())  # autocommit off
+
+        def reserve_one(n: int) -> None:
+            conn = state["conn"]
+            params = {
+                "sku": pick_sku(rng).pk,
+                "warehouse": warehouse.pk,
+                "quantity": 1,
+                "reference": f"raw-{index}-{n}",
+            }
+            with conn.cursor() as cursor:
+                cursor.execute(RAW_RESERVE, params)
+                if cursor.rowcount != 1:
+                    conn.rollback()
+                    raise RuntimeError("the raw baseline ran out of stock")
+                cursor.execute(RAW_INSERT, params)
+                cursor.fetchone()
+            conn.commit()
+
+        def finish() -> None:
+            if "conn" in state:
+                state["conn"].close()
+
+        return prepare, reserve_one, finish
+
+    return make
+
+
+def statements_per_reservation(warehouse, sku) -> list[str]:
+    """What one single-line stock_reserve sends, BEGIN and COMMIT aside (verb and table)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.services import ReserveLine, stock_reserve
+
+    with CaptureQueriesContext(connection) as captured:
+        stock_reserve(lines=[ReserveLine(sku, warehouse, 1)], reference="count")
+    statements = []
+    for query in captured.captured_queries:
+        sql = query["sql"].replace('"', "")
+        verb = sql.split()[0]
+        if verb in ("BEGIN", "COMMIT"):
+            continue
+        # The statement's own table: subqueries name theirs with an alias (U0, U1...).
+        table = re.search(r"(?:UPDATE|INTO|FROM) (\w+)(?! U\d)(?:\s|$)", sql)
+        statements.append(f"{verb} {table.group(1) if table else '?'}")
+    return statements
+
+
+def cpu_per_call(call: Callable[[int], None], calls: int = 200) -> float:
+    """Milliseconds of this process's CPU per call, on one thread (nothing else running)."""
+    for n in range(10):
+        call(n)
+    started = time.process_time()
+    for n in range(calls):
+        call(n)
+    return (time.process_time() - started) / calls * 1000
+
+
+def cpu_breakdown(warehouse, sku) -> str:
+    from inventory.services import ReserveLine, stock_reserve
+    from inventory.services.events import availability_changed
+
+    service = cpu_per_call(
+        lambda n: stock_reserve(lines=[ReserveLine(sku, warehouse, 1)], reference=f"cpu-{n}")
+    )
+    hook = cpu_per_call(lambda n: availability_changed(sku=sku, warehouse=warehouse))
+    prepare, reserve_one, finish = raw_worker(warehouse, lambda rng: sku)(0)
+    prepare()
+    try:
+        raw = cpu_per_call(reserve_one)
+    finally:
+        finish()
+    return (
+        f"client CPU per reservation (one thread): stock_reserve {service:.2f} ms, of which "
+        f"the availability_changed hook {hook:.2f} ms; raw SQL {raw:.2f} ms"
+    )
+
+
+def run() -> None:
+    from inventory.audit import stock_drift
+
+    warehouse, hot, spread = seed()
+    scenarios = {
+        "one hot SKU": lambda rng: hot,
+        f"{SPREAD_SKUS:,} SKUs at random": lambda rng: rng.choice(spread),
+    }
+    print(f"{bench.THREADS} threads, {bench.SECONDS:g}s per run")
+    print(f"{'scenario':<24}{'service/s':>12}{'raw SQL/s':>12}{'ratio':>8}")
+    for name, pick_sku in scenarios.items():
+        service = measure(service_worker(warehouse, pick_sku))
+        raw = measure(raw_worker(warehouse, pick_sku))
+        print(f"{name:<24}{service:>12,.0f}{raw:>12,.0f}{service / raw:>8.2f}")
+    print(
+        "stock_reserve of one line sends: " + ", ".join(statements_per_reservation(warehouse, hot))
+    )
+    print("the raw baseline sends: UPDATE inventory_warehousestock, INSERT inventory_reservation")
+    print(cpu_breakdown(warehouse, spread[0]))
+    drift = stock_drift()
+    print("books balance after the runs" if not drift else f"DRIFT: {len(drift)} balances")
