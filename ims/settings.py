@@ -1,6 +1,7 @@
 """IMS settings, read from the environment (see README "Configuration")."""
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -144,6 +145,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Api-Key <key>: a sales channel, only on the endpoints that allow channel keys.
+        "channels.api.auth.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -166,6 +169,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several documents have a "status"; name each enum after its document.
+    "ENUM_NAME_OVERRIDES": {
+        "ImportStatusEnum": "inventory.models.ImportStatus",
+        "AlertStatusEnum": "inventory.models.AlertStatus",
+        "PurchaseOrderStatusEnum": "receiving.models.PurchaseOrderStatus",
+        "PutawayStatusEnum": "receiving.models.PutawayStatus",
+        "DiscrepancyCodeEnum": "receiving.models.DiscrepancyCode",
+        "SyncStatusEnum": "channels.models.SyncStatus",
+        "OrderStatusEnum": "channels.models.OrderStatus",
+        "PickTaskStatusEnum": "channels.models.PickTaskStatus",
+    },
 }
 
 # django-q2: the ORM broker by default (no extra service), Redis when REDIS_URL is set.
@@ -185,6 +199,11 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# Receipts above ordered quantity by more than this share are flagged as over-receipt.
+RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT = Decimal(
+    os.environ.get("RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT", "0")
+)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -1,9 +1,10 @@
 """Every 4xx body has "code" and "detail"; validation errors add "errors" (API.md)."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
-from django.http import Http404
+from django.db import DataError, IntegrityError
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -52,6 +53,11 @@ def exception_handler(exc, context):
         errors = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+        # Model.full_clean() files cross-field errors under "__all__"; the API calls them
+        # non_field_errors, as DRF does.
+        if NON_FIELD_ERRORS in errors:
+            errors = {**errors}
+            errors.setdefault("non_field_errors", []).extend(errors.pop(NON_FIELD_ERRORS))
         return validation_response(errors)
     if isinstance(exc, exceptions.ValidationError):
         return validation_response(_flatten(exc.detail))
@@ -59,6 +65,13 @@ def exception_handler(exc, context):
         return Response(
             {"code": "conflict", "detail": "The change conflicts with existing data."},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DataError):
+        # Validation bounds every value first; this is the last line of defence (a value the
+        # database cannot store), and it is still the client's input, so a 400, not a 500.
+        return Response(
+            {"code": "invalid", "detail": "A value is out of the range the database can store."},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -72,3 +85,12 @@ def exception_handler(exc, context):
             "detail": detail,
         }
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: the contract's JSON shape under /api/, Django's page everywhere else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "detail": "No such resource."}, status=status.HTTP_404_NOT_FOUND
+        )
+    return page_not_found(request, exception)

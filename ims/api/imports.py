@@ -1,0 +1,125 @@
+"""Imports (API.md "Imports"): upload a CSV or XLSX file of one kind; small files run inline,
+large ones in django-q2. A file with any bad row applies nothing and lists every bad row."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from ims.api.schema import IMSAutoSchema
+from inventory.imports import import_kinds
+from inventory.imports.jobs import import_job_submit, max_file_bytes
+from inventory.models import ImportJob
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(
+        allow_null=True, help_text="Row in the file as a spreadsheet shows it: the header is 1."
+    )
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    errors = ImportErrorSerializer(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "dry_run",
+            "file_name",
+            "rows_total",
+            "rows_done",
+            "rows_valid",
+            "errors",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportCreateSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="skus, locations, stock, and kinds other apps add.")
+    file = serializers.FileField(help_text="CSV (UTF-8, comma or semicolon) or XLSX.")
+    dry_run = serializers.BooleanField(default=False)
+
+    def validate_kind(self, value):
+        kinds = import_kinds()
+        if value not in kinds:
+            raise serializers.ValidationError(
+                f"Unknown import kind '{value}'; the kinds are: {', '.join(kinds)}."
+            )
+        return value
+
+    def validate_file(self, value):
+        if value.size > max_file_bytes():
+            raise serializers.ValidationError(f"The file is larger than {max_file_bytes()} bytes.")
+        return value
+
+
+def _visible_jobs(user):
+    """A user sees their own jobs and every job of a kind they may import."""
+    jobs = ImportJob.objects.defer("content").select_related("created_by")
+    if user.is_superuser:
+        return jobs
+    kinds = [name for name, kind in import_kinds().items() if kind.allows(user)]
+    return jobs.filter(Q(created_by=user) | Q(kind__in=kinds))
+
+
+class ImportListCreateView(generics.ListAPIView):
+    schema = IMSAutoSchema()
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends = []
+
+    def get_queryset(self):
+        return _visible_jobs(self.request.user)
+
+    @extend_schema(summary="Import jobs, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Import a CSV or XLSX file",
+        description="Small files (up to IMPORT_INLINE_MAX_ROWS rows, 500 by default) are imported "
+        "before the response; larger ones are queued (status `queued`) and run in the background: "
+        "poll GET /imports/{id}/. A file with any bad row applies nothing and ends `failed` with "
+        "every bad row in `errors`.",
+        request={"multipart/form-data": ImportCreateSerializer},
+        responses={201: ImportJobSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = ImportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not import_kinds()[data["kind"]].allows(request.user):
+            raise PermissionDenied(f"You may not import {data['kind']}.")
+        upload = data["file"]
+        job = import_job_submit(
+            kind=data["kind"],
+            file_name=upload.name,
+            content=upload.read(),
+            dry_run=data["dry_run"],
+            user=request.user,
+        )
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class ImportDetailView(generics.RetrieveAPIView):
+    schema = IMSAutoSchema()
+    serializer_class = ImportJobSerializer
+
+    def get_queryset(self):
+        return _visible_jobs(self.request.user)
+
+    @extend_schema(summary="Progress and result of an import")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

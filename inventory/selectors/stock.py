@@ -1,0 +1,46 @@
+"""Stock reads: bin-level stock, availability per SKU and warehouse, the movement ledger."""
+
+from django.db.models import F, OuterRef, QuerySet
+from django.db.models.expressions import Expression
+
+from inventory.models import BinStock, StockMovement, WarehouseStock
+
+
+def stock_list(*, include_empty: bool = False) -> QuerySet[BinStock]:
+    """Units per SKU, location and lot. Rows emptied by moves stay in the table (they are the
+    conditional-update targets); they are hidden unless `include_empty`."""
+    queryset = BinStock.objects.select_related("sku", "location__warehouse", "lot").order_by(
+        "sku__code", "location__warehouse__code", "location__path", "lot__lot_number", "pk"
+    )
+    if not include_empty:
+        queryset = queryset.filter(quantity__gt=0)
+    return queryset
+
+
+def incoming_by_sku_warehouse() -> Expression:
+    """Units on open purchase orders for the outer row's SKU and warehouse: an expression
+    evaluated against a WarehouseStock queryset (OuterRef("sku") / OuterRef("warehouse")),
+    summing ordered - received over lines of open and partially received POs (receiving)."""
+    from receiving.selectors import incoming_subquery  # receiving builds on inventory
+
+    return incoming_subquery(sku=OuterRef("sku"), warehouse=OuterRef("warehouse"))
+
+
+def availability_list() -> QuerySet[WarehouseStock]:
+    """Per SKU and warehouse: on_hand, reserved, `available` (on_hand - reserved) and
+    `incoming` (open purchase-order quantity), all annotated in the one list query."""
+    return (
+        WarehouseStock.objects.select_related("sku", "warehouse")
+        .annotate(
+            available_units=F("on_hand") - F("reserved"),
+            incoming=incoming_by_sku_warehouse(),
+        )
+        .order_by("sku__code", "warehouse__code", "pk")
+    )
+
+
+def movement_list() -> QuerySet[StockMovement]:
+    """The ledger, newest first, with everything its rows name already joined."""
+    return StockMovement.objects.select_related(
+        "sku", "warehouse", "lot", "from_location", "to_location", "actor"
+    ).order_by("-created_at", "-id")
