@@ -1,17 +1,154 @@
+"""Inventory screens: the dashboard, stock search and the SKU page.
+
+Thin: parse the query string, call selectors, render. Lists filter with the FilterSets of
+inventory/filters.py (shared with the API). A request sent by htmx for one region of a page
+(header HX-Target) gets that region only; without JavaScript the same URL renders the full page.
+"""
+
+import django_filters
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from inventory.filters import StockFilter
+from inventory.models import LocationType, Sku, Warehouse
+from inventory.selectors.dashboard import (
+    dashboard_figures,
+    latest_movements,
+    on_hand_series,
+    sku_overview,
+    skus_with_nothing_available,
+)
+from inventory.selectors.stock import movement_list, stock_list
+
+PAGE_SIZES = (25, 50, 100)
+DASHBOARD_DAYS = 14
+SKU_HISTORY_DAYS = 30
+
+
+class StockScreenFilter(StockFilter):
+    """The stock screen's filters: the shared StockFilter plus the location type, which the
+    screen offers as a drop-down (zones hold no stock, so they are not offered)."""
+
+    type = django_filters.ChoiceFilter(
+        field_name="location__type",
+        choices=[(t.value, t.label) for t in LocationType if t != LocationType.ZONE],
+        label="Location type",
+    )
+
+
+# Sort keys the stock screen accepts: ?sort=<key> ascending, ?sort=-<key> descending.
+STOCK_SORTS = {
+    "sku": ("sku__code",),
+    "name": ("sku__name", "sku__code"),
+    "warehouse": ("location__warehouse__code", "location__path"),
+    "location": ("location__warehouse__code", "location__path"),
+    "lot": ("lot__lot_number",),
+    "expiry": ("lot__expiry",),
+    "quantity": ("quantity",),
+}
+DEFAULT_STOCK_SORT = "sku"
+
+
+def _sorted(queryset, sort: str, allowed: dict, default: str):
+    key = sort.lstrip("-")
+    if key not in allowed:
+        sort, key = default, default
+    descending = sort.startswith("-")
+    fields = [f"-{f}" if descending else f for f in allowed[key]]
+    # pk last: a stable order, so pages never repeat or skip rows
+    return queryset.order_by(*fields, "-pk" if descending else "pk"), sort
+
+
+def _page_size(request) -> int:
+    try:
+        size = int(request.GET.get("per", ""))
+    except ValueError:
+        return PAGE_SIZES[1]
+    return size if size in PAGE_SIZES else PAGE_SIZES[1]
+
+
+def _labels(points) -> list[str]:
+    return [point.day.strftime("%d %b") for point in points]
 
 
 @login_required
+@require_GET
 def dashboard(request):
-    return HttpResponse("IMS")
+    figures = dashboard_figures()
+    series = on_hand_series(days=DASHBOARD_DAYS, on_hand_now=figures.on_hand)
+    context = {
+        "figures": figures,
+        "series": series,
+        "chart_values": [point.on_hand for point in series],
+        "activity_values": [point.movements for point in series],
+        "chart_labels": _labels(series),
+        "movements_today": series[-1].movements,
+        "nothing_available": skus_with_nothing_available(),
+        "latest": latest_movements(),
+        "days": DASHBOARD_DAYS,
+    }
+    return render(request, "inventory/dashboard.html", context)
 
 
 @login_required
+@require_GET
 def stock_search(request):
-    return HttpResponse("stock")
+    filterset = StockScreenFilter(request.GET or None, queryset=stock_list())
+    queryset, sort = _sorted(
+        filterset.qs, request.GET.get("sort", DEFAULT_STOCK_SORT), STOCK_SORTS, DEFAULT_STOCK_SORT
+    )
+    # One query for the count and the units of the whole result, instead of the paginator's count.
+    summary = queryset.order_by().aggregate(rows=Count("pk"), units=Coalesce(Sum("quantity"), 0))
+    paginator = Paginator(queryset, _page_size(request))
+    paginator.count = summary["rows"]
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "form": filterset.form,
+        "page": page,
+        "rows": page.object_list,
+        "units": summary["units"],
+        "sort": sort,
+        "per": paginator.per_page,
+        "page_sizes": PAGE_SIZES,
+        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "location_types": StockScreenFilter.base_filters["type"].extra["choices"],
+        "nav_section": "stock-search",
+    }
+    if request.headers.get("HX-Target") == "stock-results":
+        context["partial"] = True  # also refresh the form's hidden sort field (out of band)
+        return render(request, "inventory/_stock_results.html", context)
+    return render(request, "inventory/stock_search.html", context)
 
 
 @login_required
+@require_GET
 def sku_detail(request, code):
-    return HttpResponse(code)
+    sku = Sku.objects.filter(code=code).first()
+    if sku is None:
+        message = f"There is no SKU with the code {code}. Check the code, or search stock for it."
+        return render(request, "404.html", {"message": message}, status=404)
+    overview = sku_overview(sku=sku)
+    series = on_hand_series(days=SKU_HISTORY_DAYS, on_hand_now=overview.totals.on_hand, sku=sku)
+    ledger = Paginator(movement_list().filter(sku=sku), PAGE_SIZES[0]).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "sku": sku,
+        "overview": overview,
+        "series": series,
+        "chart_values": [point.on_hand for point in series],
+        "chart_labels": _labels(series),
+        "days": SKU_HISTORY_DAYS,
+        "ledger": ledger,
+        # lots can outlive a switch of lot tracking, so show the columns whenever a bin has one
+        "show_lots": sku.lot_tracked or any(row.lot_id for row in overview.bins),
+        "nav_section": "stock-search",
+    }
+    if request.headers.get("HX-Target") == "ledger":
+        return render(request, "inventory/_sku_ledger.html", context)
+    return render(request, "inventory/sku_detail.html", context)
