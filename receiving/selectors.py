@@ -1,0 +1,330 @@
+"""Receiving reads, shaped once: incoming quantities, velocity and bin suggestions, and the
+querysets behind every receiving list and page (each a constant number of queries)."""
+
+import datetime
+import math
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from inventory.models import (
+    BinStock,
+    Location,
+    LocationType,
+    Lot,
+    MovementKind,
+    Sku,
+    StockMovement,
+    Warehouse,
+)
+from receiving.models import (
+    INCOMING_STATUSES,
+    RECEIVABLE_STATUSES,
+    Discrepancy,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PutawayStatus,
+    PutawayTask,
+    Receipt,
+    ReceiptLine,
+)
+
+VELOCITY_DAYS = 30
+
+# Incoming ---------------------------------------------------------------------------------------
+
+
+def _open_quantity() -> Expression:
+    # An over-received line expects nothing more; it must not cancel another line's shortfall.
+    return Greatest(F("quantity_ordered") - F("quantity_received"), Value(0))
+
+
+def incoming_lines() -> QuerySet[PurchaseOrderLine]:
+    """PO lines still expected: on open or partially received orders."""
+    return PurchaseOrderLine.objects.filter(purchase_order__status__in=INCOMING_STATUSES)
+
+
+def incoming_by_sku_warehouse(*, sku_ids=None, warehouse_ids=None) -> dict[tuple[int, int], int]:
+    """Open purchase-order quantity (ordered - received, per line, never below zero) on open and
+    partially received POs, keyed by (sku_id, warehouse_id). One query."""
+    lines = incoming_lines()
+    if sku_ids is not None:
+        lines = lines.filter(sku_id__in=list(sku_ids))
+    if warehouse_ids is not None:
+        lines = lines.filter(purchase_order__warehouse_id__in=list(warehouse_ids))
+    rows = (
+        lines.values_list("sku_id", "purchase_order__warehouse_id")
+        .annotate(units=Sum(_open_quantity()))
+        .order_by()
+    )
+    return {(sku_id, warehouse_id): units for sku_id, warehouse_id, units in rows if units}
+
+
+def incoming_subquery(sku=None, warehouse=None) -> Expression:
+    """The same figure as an expression for a queryset with one row per SKU and warehouse (e.g.
+    WarehouseStock): `.annotate(incoming=incoming_subquery())`. `sku` and `warehouse` default to
+    OuterRef("sku") and OuterRef("warehouse")."""
+    sku = sku if sku is not None else OuterRef("sku")
+    warehouse = warehouse if warehouse is not None else OuterRef("warehouse")
+    total = (
+        incoming_lines()
+        .filter(sku=sku, purchase_order__warehouse=warehouse)
+        .values("sku")
+        .annotate(units=Sum(_open_quantity()))
+        .values("units")
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+# Velocity and bin suggestions -------------------------------------------------------------------
+
+
+def velocity_by_sku(
+    *, warehouse: Warehouse, days: int = VELOCITY_DAYS, now: datetime.datetime | None = None
+) -> dict[int, int]:
+    """Units picked per SKU in the warehouse over the last `days` days (the `pick` rows of the
+    ledger). One query."""
+    since = (now or timezone.now()) - datetime.timedelta(days=days)
+    rows = (
+        StockMovement.objects.filter(
+            warehouse=warehouse, kind=MovementKind.PICK, created_at__gte=since
+        )
+        .values_list("sku_id")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def velocity_rank(*, warehouse: Warehouse, sku: Sku, now: datetime.datetime | None = None) -> float:
+    """Where the SKU stands among the warehouse's movers, from 0.0 (the fastest) towards 1.0.
+
+    The rank is the share of picked SKUs that moved strictly more units than this one in the last
+    30 days. A SKU with no picks ranks behind every SKU with some. When the warehouse has no
+    picks at all yet, every SKU ranks 0.0 (nothing to tell them apart: take the nearest bin)."""
+    velocity = velocity_by_sku(warehouse=warehouse, now=now)
+    if not velocity:
+        return 0.0
+    mine = velocity.get(sku.pk, 0)
+    faster = sum(1 for units in velocity.values() if units > mine)
+    population = len(velocity) + (0 if mine else 1)
+    return faster / population
+
+
+def _bins_with_load(warehouse: Warehouse, exclude_task: PutawayTask | None = None):
+    stock_units = (
+        BinStock.objects.filter(location=OuterRef("pk"))
+        .values("location")
+        .annotate(units=Sum("quantity"))
+        .values("units")
+    )
+    pending = PutawayTask.objects.filter(
+        suggested_location=OuterRef("pk"), status=PutawayStatus.OPEN
+    )
+    if exclude_task is not None:
+        pending = pending.exclude(pk=exclude_task.pk)
+    pending_units = (
+        pending.values("suggested_location").annotate(units=Sum("quantity")).values("units")
+    )
+    return Location.objects.filter(warehouse=warehouse, type=LocationType.BIN).annotate(
+        load=Coalesce(Subquery(stock_units, output_field=IntegerField()), Value(0))
+        + Coalesce(Subquery(pending_units, output_field=IntegerField()), Value(0))
+    )
+
+
+def putaway_suggestion(
+    *,
+    warehouse: Warehouse,
+    sku: Sku,
+    lot: Lot | None,
+    quantity: int,
+    now: datetime.datetime | None = None,
+) -> Location | None:
+    """The bin to suggest for `quantity` units of `sku` (and `lot`), or None when no bin of the
+    warehouse has room.
+
+    1. A bin that already holds this SKU and lot (or is about to: an open task is headed there),
+       nearest the packing stations first.
+    2. For a lot-tracked SKU, a bin holding the SKU in another lot.
+    3. A free bin (nothing in it, nothing headed there), chosen by velocity: free bins are sorted
+       by travel cost and the SKU takes the one at its velocity rank — the fastest mover the
+       nearest free bin, a SKU faster than half the others the bin halfway along, a slow mover
+       one near the far end (`velocity_rank`). Until the warehouse has picks: the nearest.
+    4. Failing all, a shared bin with room, by the same rank.
+    A bin's `capacity`, when set, counts the units of every SKU in it plus those of open tasks
+    headed there; bins without room for `quantity` are never suggested."""
+    bins = _bins_with_load(warehouse).filter(
+        Q(capacity__isnull=True) | Q(capacity__gte=F("load") + quantity)
+    )
+    order = ("travel_cost", "path", "pk")
+    holding = BinStock.objects.filter(location=OuterRef("pk"), sku=sku, quantity__gt=0)
+    headed = PutawayTask.objects.filter(
+        suggested_location=OuterRef("pk"), sku=sku, status=PutawayStatus.OPEN
+    )
+    same_lot = bins.filter(
+        Q(Exists(holding.filter(lot=lot))) | Q(Exists(headed.filter(lot=lot)))
+    ).order_by(*order)
+    found = same_lot.first()
+    if found is None and lot is not None:
+        found = bins.filter(Q(Exists(holding)) | Q(Exists(headed))).order_by(*order).first()
+    if found is not None:
+        return found
+    rank = velocity_rank(warehouse=warehouse, sku=sku, now=now)
+    for candidates in (bins.filter(load=0), bins):
+        count = candidates.count()
+        if count:
+            return candidates.order_by(*order)[min(math.floor(rank * count), count - 1)]
+    return None
+
+
+# Lists and pages --------------------------------------------------------------------------------
+
+
+def _count_of(queryset, field: str) -> Expression:
+    counted = queryset.values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _sum_of(queryset, field: str, summed: str) -> Expression:
+    totals = queryset.values(field).annotate(n=Sum(summed)).values("n")
+    return Coalesce(Subquery(totals, output_field=IntegerField()), Value(0))
+
+
+def purchase_order_list() -> QuerySet[PurchaseOrder]:
+    """Purchase orders with supplier and warehouse joined, lines prefetched (SKU joined) and the
+    list's figures annotated: line count, units ordered and received, open discrepancies."""
+    lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk"))
+    open_discrepancies = Discrepancy.objects.filter(
+        purchase_order=OuterRef("pk"), resolved_at__isnull=True
+    )
+    return (
+        PurchaseOrder.objects.select_related("supplier", "warehouse")
+        .prefetch_related(
+            Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("sku"))
+        )
+        .annotate(
+            line_count=_count_of(lines, "purchase_order"),
+            units_ordered=_sum_of(lines, "purchase_order", "quantity_ordered"),
+            units_received=_sum_of(lines, "purchase_order", "quantity_received"),
+            open_discrepancies=_count_of(open_discrepancies, "purchase_order"),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def purchase_order_detail() -> QuerySet[PurchaseOrder]:
+    """One purchase order with everything its page and API detail show, in a fixed number of
+    queries: lines, receipts with their lines, discrepancies, put-away tasks."""
+    return purchase_order_list().prefetch_related(
+        Prefetch(
+            "receipts",
+            queryset=Receipt.objects.select_related("received_by").prefetch_related(
+                Prefetch(
+                    "lines",
+                    queryset=ReceiptLine.objects.select_related(
+                        "sku", "lot", "location", "damaged_location"
+                    ),
+                )
+            ),
+        ),
+        Prefetch("discrepancies", queryset=discrepancy_list()),
+        Prefetch("putaway_tasks", queryset=putaway_task_list().order_by("status", "id")),
+    )
+
+
+def receivable_purchase_orders() -> QuerySet[PurchaseOrder]:
+    """What the dock can receive against: open, partially received and received POs."""
+    return purchase_order_list().filter(status__in=RECEIVABLE_STATUSES)
+
+
+def discrepancy_list() -> QuerySet[Discrepancy]:
+    return Discrepancy.objects.select_related(
+        "purchase_order__supplier",
+        "purchase_order__warehouse",
+        "sku",
+        "lot",
+        "location",
+        "resolved_by",
+    ).order_by("-created_at", "-id")
+
+
+def putaway_task_list() -> QuerySet[PutawayTask]:
+    return PutawayTask.objects.select_related(
+        "warehouse",
+        "sku",
+        "lot",
+        "from_location",
+        "suggested_location",
+        "location",
+        "purchase_order",
+        "completed_by",
+    ).order_by("created_at", "id")
+
+
+def putaway_queue(*, user=None) -> QuerySet[PutawayTask]:
+    """Open tasks in walking order (the suggested bin's travel cost), limited to the warehouses
+    the user works in when they are on any warehouse's staff."""
+    tasks = putaway_task_list().filter(status=PutawayStatus.OPEN)
+    if user is not None and user.is_authenticated:
+        warehouse_ids = list(user.warehouses.values_list("pk", flat=True))
+        if warehouse_ids:
+            tasks = tasks.filter(warehouse_id__in=warehouse_ids)
+    return tasks.order_by(
+        F("suggested_location__travel_cost").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+# Dashboard --------------------------------------------------------------------------------------
+
+
+def receiving_figures(*, warehouse_ids=None) -> dict[str, int]:
+    """Headline figures for the dashboard, in three aggregate queries: open discrepancies,
+    open put-away tasks and the units they carry, and purchase orders still expected (and how
+    many of them are overdue)."""
+    discrepancies = Discrepancy.objects.filter(resolved_at__isnull=True)
+    tasks = PutawayTask.objects.filter(status=PutawayStatus.OPEN)
+    orders = PurchaseOrder.objects.filter(status__in=INCOMING_STATUSES)
+    if warehouse_ids is not None:
+        discrepancies = discrepancies.filter(purchase_order__warehouse_id__in=list(warehouse_ids))
+        tasks = tasks.filter(warehouse_id__in=list(warehouse_ids))
+        orders = orders.filter(warehouse_id__in=list(warehouse_ids))
+    task_figures = tasks.aggregate(count=Count("pk"), units=Coalesce(Sum("quantity"), 0))
+    order_figures = orders.aggregate(
+        count=Count("pk"),
+        overdue=Count("pk", filter=Q(expected_date__lt=timezone.localdate())),
+    )
+    return {
+        "open_discrepancies": discrepancies.count(),
+        "open_putaway_tasks": task_figures["count"],
+        "units_awaiting_putaway": task_figures["units"],
+        "purchase_orders_expected": order_figures["count"],
+        "purchase_orders_overdue": order_figures["overdue"],
+    }
+
+
+def open_discrepancies_count(*, warehouse_ids=None) -> int:
+    discrepancies = Discrepancy.objects.filter(resolved_at__isnull=True)
+    if warehouse_ids is not None:
+        discrepancies = discrepancies.filter(purchase_order__warehouse_id__in=list(warehouse_ids))
+    return discrepancies.count()
+
+
+def open_putaway_tasks_count(*, warehouse_ids=None) -> int:
+    tasks = PutawayTask.objects.filter(status=PutawayStatus.OPEN)
+    if warehouse_ids is not None:
+        tasks = tasks.filter(warehouse_id__in=list(warehouse_ids))
+    return tasks.count()

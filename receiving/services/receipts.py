@@ -1,0 +1,391 @@
+"""Receipts: a shipment recorded at the dock against a purchase order, line by line.
+
+Invariants kept here:
+- Every unit that arrives is on the books at once (one `receive` ledger row per place it lands),
+  never sellable on arrival: sound units go to the warehouse's dock, damaged units to quarantine.
+- Units that cannot go to the shelves until someone decides — a SKU not on the PO, a lot-tracked
+  SKU that came without a lot — are held in quarantine, flagged, with no put-away task.
+- `quantity_received` grows by F() updates while the PO row is locked (`select_for_update`), so
+  concurrent receipts of one PO are applied one after the other and none is lost.
+- Discrepancies are written in the same transaction as the units they describe.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+
+from inventory.errors import InvalidState
+from inventory.models import Location, LocationType, Lot, Sku, Warehouse
+from inventory.replenishment.triggers import reorder_recheck_purchase_order
+from inventory.services import stock_receive
+from receiving.errors import LocationMissing
+from receiving.models import (
+    Discrepancy,
+    DiscrepancyCode,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+    PutawayTask,
+    Receipt,
+    ReceiptLine,
+)
+from receiving.services.purchase_orders import MAX_UNITS, _actor, _lock
+from receiving.services.putaway import putaway_task_create
+
+# Lot number under which units of a lot-tracked SKU that arrived without one are held.
+MISSING_LOT_PREFIX = "NOLOT-"
+
+
+@dataclass(frozen=True)
+class ReceiveLine:
+    """One line counted off the truck: `quantity` units, `damaged` of them damaged."""
+
+    sku: Sku
+    quantity: int
+    lot_number: str | None = None
+    expiry: datetime.date | None = None
+    damaged: int = 0
+
+
+@dataclass
+class ReceiptResult:
+    receipt: Receipt
+    lines: list[ReceiptLine] = field(default_factory=list)
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    tasks: list[PutawayTask] = field(default_factory=list)
+
+
+def over_receipt_tolerance() -> Decimal:
+    """Percent above the ordered quantity accepted without an over-receipt flag (setting
+    RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT, default 0)."""
+    return Decimal(str(getattr(settings, "RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT", 0) or 0))
+
+
+def over_receipt_allowance(quantity_ordered: int) -> int:
+    """The most units of a line that may arrive before it is flagged as an over-receipt."""
+    return quantity_ordered + math.floor(quantity_ordered * over_receipt_tolerance() / 100)
+
+
+def warehouse_place(*, warehouse: Warehouse, type: str) -> Location:
+    """The warehouse's receiving dock or quarantine: the first location of that type in tree
+    order. A warehouse without one cannot receive (409 `location_missing`)."""
+    place = (
+        Location.objects.select_related("warehouse")
+        .filter(warehouse=warehouse, type=type)
+        .order_by("path", "pk")
+        .first()
+    )
+    if place is None:
+        label = LocationType(type).label.lower()
+        raise LocationMissing(
+            f"Warehouse {warehouse.code} has no {label}: add a location of type {type} "
+            "before receiving."
+        )
+    return place
+
+
+def check_receive_line(line: ReceiveLine) -> dict[str, str]:
+    """What is wrong with one line on its own, by field (empty when nothing). Shared by the
+    service, the API serializer and the dock form, so all three word errors alike."""
+    errors: dict[str, str] = {}
+    quantity, damaged = line.quantity, line.damaged
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        errors["quantity"] = "Must be a whole number of units above zero."
+    elif quantity > MAX_UNITS:
+        errors["quantity"] = f"At most {MAX_UNITS} units per line."
+    if isinstance(damaged, bool) or not isinstance(damaged, int) or damaged < 0:
+        errors["damaged"] = "Must be a whole number of units, zero or more."
+    elif "quantity" not in errors and damaged > quantity:
+        errors["damaged"] = f"Only {quantity} units arrived; {damaged} cannot be damaged."
+    lot_number = (line.lot_number or "").strip()
+    if lot_number and not line.sku.lot_tracked:
+        errors["lot"] = f"{line.sku.code} is not lot-tracked; leave the lot empty."
+    elif lot_number.upper().startswith(MISSING_LOT_PREFIX):
+        errors["lot"] = f"Lot numbers starting {MISSING_LOT_PREFIX} are reserved for held units."
+    elif len(lot_number) > 64:
+        errors["lot"] = "At most 64 characters."
+    if line.expiry and not line.sku.lot_tracked:
+        errors["expiry"] = f"{line.sku.code} is not lot-tracked; leave the expiry empty."
+    return errors
+
+
+def _raise_line_errors(errors: dict[str, str], *, label: str | None) -> None:
+    if errors:
+        raise ValidationError(
+            {name: f"{label}: {message}" if label else message for name, message in errors.items()}
+        )
+
+
+def _require_receivable(purchase_order: PurchaseOrder) -> None:
+    if purchase_order.status == PurchaseOrderStatus.DRAFT:
+        raise InvalidState(f"{purchase_order.number} is a draft: open it before receiving.")
+    if not purchase_order.receivable:
+        raise InvalidState(
+            f"{purchase_order.number} is {purchase_order.get_status_display().lower()}: "
+            "nothing more can be received against it."
+        )
+
+
+@transaction.atomic
+def receipt_create(
+    *,
+    purchase_order: PurchaseOrder,
+    lines: list[ReceiveLine],
+    actor: AbstractBaseUser | None = None,
+    dock: Location | None = None,
+    note: str = "",
+) -> ReceiptResult:
+    """Record a shipment against an open (or partially or fully received) PO, all lines or
+    none. Returns the receipt with its lines, the discrepancies flagged and the put-away tasks
+    created (one per line with sound units at the dock)."""
+    if not lines:
+        raise ValidationError({"lines": "A receipt needs at least one line."})
+    purchase_order = _lock(purchase_order)
+    _require_receivable(purchase_order)
+    receipt = Receipt.objects.create(
+        purchase_order=purchase_order, received_by=_actor(actor), note=(note or "")[:200]
+    )
+    return _receive(purchase_order, receipt, lines, actor=actor, dock=dock)
+
+
+@transaction.atomic
+def receipt_line_add(
+    *,
+    receipt: Receipt,
+    line: ReceiveLine,
+    actor: AbstractBaseUser | None = None,
+    dock: Location | None = None,
+) -> ReceiptResult:
+    """Add one more line to a shipment being recorded (the dock screen adds a line per Enter)."""
+    purchase_order = _lock(receipt.purchase_order)
+    _require_receivable(purchase_order)
+    return _receive(purchase_order, receipt, [line], actor=actor, dock=dock)
+
+
+def _receive(
+    purchase_order: PurchaseOrder,
+    receipt: Receipt,
+    lines: list[ReceiveLine],
+    *,
+    actor: AbstractBaseUser | None,
+    dock: Location | None,
+) -> ReceiptResult:
+    warehouse = purchase_order.warehouse
+    if dock is not None and (dock.warehouse_id != warehouse.pk or dock.type != LocationType.DOCK):
+        raise ValidationError({"dock": f"{dock.code} is not a receiving dock of {warehouse.code}."})
+    for number, line in enumerate(lines, 1):
+        label = f"Line {number} ({line.sku.code})" if len(lines) > 1 else None
+        _raise_line_errors(check_receive_line(line), label=label)
+
+    po_lines = {
+        line.sku_id: line
+        for line in PurchaseOrderLine.objects.filter(purchase_order=purchase_order).order_by("pk")
+    }
+    result = ReceiptResult(receipt=receipt)
+    places: dict[str, Location] = {}
+
+    def place(type: str) -> Location:
+        if type not in places:
+            places[type] = (
+                dock
+                if type == LocationType.DOCK and dock
+                else warehouse_place(warehouse=warehouse, type=type)
+            )
+        return places[type]
+
+    for number, line in enumerate(lines, 1):
+        label = f"Line {number} ({line.sku.code})" if len(lines) > 1 else None
+        try:
+            _receive_line(
+                purchase_order, receipt, line, po_lines.get(line.sku.pk), place, actor, result
+            )
+        except ValidationError as error:
+            if label is None or not hasattr(error, "error_dict"):
+                raise
+            raise ValidationError(
+                {
+                    name: [f"{label}: {m}" for m in messages]
+                    for name, messages in error.message_dict.items()
+                }
+            ) from error
+    _advance_status(purchase_order)
+    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming and dock changed
+    return result
+
+
+def _receive_line(
+    purchase_order: PurchaseOrder,
+    receipt: Receipt,
+    line: ReceiveLine,
+    po_line: PurchaseOrderLine | None,
+    place,
+    actor: AbstractBaseUser | None,
+    result: ReceiptResult,
+) -> None:
+    sku = line.sku
+    lot_number = (line.lot_number or "").strip()
+    missing_lot = sku.lot_tracked and not lot_number
+    unexpected = po_line is None
+    held = missing_lot or unexpected
+    if missing_lot:
+        lot_number = f"{MISSING_LOT_PREFIX}{purchase_order.number}"
+    sound = line.quantity - line.damaged
+    reference = purchase_order.number
+    to_location = place(LocationType.QUARANTINE if held else LocationType.DOCK) if sound else None
+    damaged_location = place(LocationType.QUARANTINE) if line.damaged else None
+
+    lot: Lot | None = None
+    if sound:
+        movement = stock_receive(
+            sku=sku,
+            location=to_location,
+            quantity=sound,
+            lot_number=lot_number or None,
+            expiry=None if missing_lot else line.expiry,
+            actor=actor,
+            reference=reference,
+            reason=f"receipt {receipt.pk}" + (" (held)" if held else ""),
+        )
+        lot = movement.lot
+    if line.damaged:
+        movement = stock_receive(
+            sku=sku,
+            location=damaged_location,
+            quantity=line.damaged,
+            lot_number=lot_number or None,
+            expiry=None if missing_lot else line.expiry,
+            actor=actor,
+            reference=reference,
+            reason=f"receipt {receipt.pk}: damaged on arrival",
+        )
+        lot = movement.lot
+    receipt_line = ReceiptLine.objects.create(
+        receipt=receipt,
+        po_line=po_line,
+        sku=sku,
+        lot=lot,
+        quantity=line.quantity,
+        damaged=line.damaged,
+        location=to_location,
+        damaged_location=damaged_location,
+        held=held and bool(sound),
+    )
+    result.lines.append(receipt_line)
+
+    if po_line is not None:
+        previous = po_line.quantity_received
+        PurchaseOrderLine.objects.filter(pk=po_line.pk).update(
+            quantity_received=F("quantity_received") + line.quantity
+        )
+        po_line.refresh_from_db(fields=["quantity_received"])
+        expected, received = po_line.quantity_ordered, po_line.quantity_received
+        if received > over_receipt_allowance(expected):
+            excess = received - max(previous, expected)
+            result.discrepancies.append(
+                _flag(
+                    receipt_line,
+                    DiscrepancyCode.OVER_RECEIPT,
+                    expected=expected,
+                    received=received,
+                    quantity=excess,
+                    location=to_location or damaged_location,
+                    detail=f"{received} of {sku.code} received against {expected} ordered: "
+                    f"{received - expected} over. Accepted at "
+                    f"{(to_location or damaged_location).code}.",
+                )
+            )
+    else:
+        expected = 0
+        received = (
+            ReceiptLine.objects.filter(
+                receipt__purchase_order=purchase_order, sku=sku, po_line__isnull=True
+            ).aggregate(total=Sum("quantity"))["total"]
+            or 0
+        )
+        result.discrepancies.append(
+            _flag(
+                receipt_line,
+                DiscrepancyCode.UNEXPECTED_SKU,
+                expected=0,
+                received=received,
+                quantity=line.quantity,
+                location=to_location or damaged_location,
+                detail=f"{line.quantity} of {sku.code} arrived but {sku.code} is not on "
+                f"{purchase_order.number}; held in {(to_location or damaged_location).code}.",
+            )
+        )
+    if missing_lot:
+        result.discrepancies.append(
+            _flag(
+                receipt_line,
+                DiscrepancyCode.MISSING_LOT,
+                expected=expected,
+                received=received,
+                quantity=line.quantity,
+                location=to_location or damaged_location,
+                detail=f"{line.quantity} of {sku.code} (lot-tracked) arrived without a lot number; "
+                f"held in {(to_location or damaged_location).code} as {lot_number} until the lot "
+                "is known.",
+            )
+        )
+    if line.damaged:
+        result.discrepancies.append(
+            _flag(
+                receipt_line,
+                DiscrepancyCode.DAMAGED,
+                expected=expected,
+                received=received,
+                quantity=line.damaged,
+                location=damaged_location,
+                detail=f"{line.damaged} of {line.quantity} {sku.code} arrived damaged; "
+                f"they are in {damaged_location.code}.",
+            )
+        )
+    if sound and not held:
+        result.tasks.append(
+            putaway_task_create(
+                warehouse=purchase_order.warehouse,
+                sku=sku,
+                lot=lot,
+                quantity=sound,
+                from_location=to_location,
+                purchase_order=purchase_order,
+                receipt_line=receipt_line,
+            )
+        )
+
+
+def _flag(receipt_line: ReceiptLine, code: str, **values) -> Discrepancy:
+    return Discrepancy.objects.create(
+        purchase_order=receipt_line.receipt.purchase_order,
+        receipt=receipt_line.receipt,
+        receipt_line=receipt_line,
+        po_line=receipt_line.po_line,
+        code=code,
+        sku=receipt_line.sku,
+        lot=receipt_line.lot,
+        **{**values, "detail": values["detail"][:300]},
+    )
+
+
+def _advance_status(purchase_order: PurchaseOrder) -> None:
+    """open → partially_received → received, from the lines' received quantities."""
+    lines = list(
+        PurchaseOrderLine.objects.filter(purchase_order=purchase_order).values_list(
+            "quantity_ordered", "quantity_received"
+        )
+    )
+    if not any(received for _ordered, received in lines):
+        return
+    complete = all(received >= ordered for ordered, received in lines)
+    status = PurchaseOrderStatus.RECEIVED if complete else PurchaseOrderStatus.PARTIALLY_RECEIVED
+    if status != purchase_order.status and purchase_order.can_become(status):
+        purchase_order.status = status
+        purchase_order.save(update_fields=["status", "updated_at"])

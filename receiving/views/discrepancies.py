@@ -1,0 +1,121 @@
+"""The discrepancy list: what arrived differently from what was ordered, open ones first, and
+a manager's resolve form on each row (htmx redraws the row; without it, the page reloads)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from inventory.errors import StockConflict
+from inventory.models import Warehouse
+from receiving.filters import DiscrepancyFilter
+from receiving.forms import ResolveForm
+from receiving.models import DiscrepancyCode
+from receiving.selectors import discrepancy_list
+from receiving.services import discrepancy_resolve
+from receiving.services.discrepancies import RELEASABLE_CODES
+from receiving.views.common import (
+    MANAGERS,
+    PAGE_SIZES,
+    PURCHASING,
+    back_to,
+    can,
+    is_htmx,
+    not_found,
+    page_size,
+    paginate,
+    roles_required,
+    wants_region,
+)
+
+SORTS = [
+    ("-created", "Newest first"),
+    ("created", "Oldest first"),
+    ("code", "Kind"),
+    ("sku", "SKU"),
+    ("purchase_order", "PO number"),
+    ("-quantity", "Most units first"),
+]
+
+
+def _row_context(request, discrepancy, form=None):
+    return {
+        "d": discrepancy,
+        "resolve_form": form,
+        "can_resolve": can(request, MANAGERS),
+        "releasable": RELEASABLE_CODES,
+    }
+
+
+@roles_required(*PURCHASING)
+@require_GET
+def discrepancy_list_view(request):
+    data = request.GET.copy() if request.GET else QueryDict(mutable=True)
+    if "resolved" not in data:
+        data["resolved"] = "false"  # open ones unless asked otherwise
+    filterset = DiscrepancyFilter(data, queryset=discrepancy_list())
+    page = paginate(request, filterset.qs)
+    context = {
+        "form": filterset.form,
+        "page": page,
+        "rows": page.object_list,
+        "resolved": data.get("resolved"),
+        "codes": DiscrepancyCode.choices,
+        "chosen_codes": data.getlist("code"),
+        "sort": request.GET.get("sort", ""),
+        "sorts": SORTS,
+        "per": page_size(request),
+        "page_sizes": PAGE_SIZES,
+        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "can_resolve": can(request, MANAGERS),
+        "releasable": RELEASABLE_CODES,
+        "nav_section": "discrepancy-list",
+    }
+    if wants_region(request, "discrepancy-results"):
+        return render(request, "receiving/_discrepancy_results.html", context)
+    return render(request, "receiving/discrepancy_list.html", context)
+
+
+@roles_required(*MANAGERS)
+@require_POST
+def discrepancy_resolve_view(request, pk):
+    discrepancy = discrepancy_list().filter(pk=pk).first()
+    if discrepancy is None:
+        return not_found(request, f"There is no discrepancy {pk}.")
+    form = ResolveForm(request.POST)
+    task = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _resolved, task = discrepancy_resolve(
+                discrepancy=discrepancy,
+                note=data["note"],
+                release=data["release"],
+                lot_number=data["lot"],
+                expiry=data["expiry"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except StockConflict as error:
+            form.add_error(None, error.detail)
+    if not form.errors:
+        discrepancy = discrepancy_list().get(pk=pk)
+        message = f"Discrepancy {pk} resolved."
+        if task is not None:
+            message += f" Put-away task {task.pk} sends the units to the shelves."
+        if not is_htmx(request):
+            messages.success(request, message)
+            return back_to(request, "discrepancy-list")
+        context = _row_context(request, discrepancy)
+        context["just_resolved"] = message
+        return render(request, "receiving/_discrepancy_row.html", context)
+    if not is_htmx(request):
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return back_to(request, "discrepancy-list")
+    return render(
+        request, "receiving/_discrepancy_row.html", _row_context(request, discrepancy, form)
+    )
