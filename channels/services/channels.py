@@ -1,0 +1,170 @@
+"""Channels, their API keys and listings."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from channels.models import (
+    ChannelKey,
+    ChannelWarehouse,
+    Connector,
+    Listing,
+    SalesChannel,
+)
+from inventory.models import Sku, Warehouse
+
+KEY_PREFIX = "ims"
+
+
+def user_or_none(actor) -> AbstractBaseUser | None:
+    """A person to record as the actor; channel keys and anonymous callers record nobody."""
+    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated:
+        return actor
+    return None
+
+
+def key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def _require_settings(value) -> dict:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ValidationError({"settings": "Settings are an object of named values."})
+    return value
+
+
+def _require_buffer(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError({"buffer": "The buffer is a whole number of units, 0 or more."})
+    return value
+
+
+def _set_warehouses(channel: SalesChannel, warehouses: list[Warehouse]) -> None:
+    seen = set()
+    for warehouse in warehouses:
+        if warehouse.pk in seen:
+            raise ValidationError({"warehouses": f"{warehouse.code} is listed twice."})
+        seen.add(warehouse.pk)
+    ChannelWarehouse.objects.filter(channel=channel).delete()
+    ChannelWarehouse.objects.bulk_create(
+        ChannelWarehouse(channel=channel, warehouse=warehouse, priority=index)
+        for index, warehouse in enumerate(warehouses)
+    )
+
+
+@transaction.atomic
+def channel_create(
+    *,
+    code: str,
+    name: str,
+    connector: str = Connector.WEBHOOK,
+    endpoint_url: str = "",
+    secret: str = "",
+    settings: dict | None = None,
+    buffer: int = 0,
+    warehouses: list[Warehouse] = (),
+    active: bool = True,
+) -> SalesChannel:
+    """A channel selling from `warehouses`, in that priority order."""
+    channel = SalesChannel(
+        code=(code or "").strip(),
+        name=(name or "").strip(),
+        connector=connector,
+        endpoint_url=(endpoint_url or "").strip(),
+        secret=secret or "",
+        settings=_require_settings(settings or {}),
+        buffer=_require_buffer(buffer),
+        active=active,
+    )
+    channel.full_clean()
+    channel.save()
+    _set_warehouses(channel, list(warehouses))
+    return channel
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def channel_update(
+    *,
+    channel: SalesChannel,
+    name=_UNSET,
+    connector=_UNSET,
+    endpoint_url=_UNSET,
+    secret=_UNSET,
+    settings=_UNSET,
+    buffer=_UNSET,
+    warehouses=_UNSET,
+    active=_UNSET,
+) -> SalesChannel:
+    """Change a channel; the code is its natural key and never changes. `settings` are merged
+    into the stored ones (so write-only credentials survive an edit that does not repeat them);
+    a setting given as null or "" is removed. `warehouses` replaces the priority list."""
+    channel = SalesChannel.objects.select_for_update().get(pk=channel.pk)
+    for field, value in (
+        ("name", name),
+        ("connector", connector),
+        ("endpoint_url", endpoint_url),
+        ("secret", secret),
+        ("active", active),
+    ):
+        if value is not _UNSET:
+            setattr(channel, field, value.strip() if isinstance(value, str) else value)
+    if buffer is not _UNSET:
+        channel.buffer = _require_buffer(buffer)
+    if settings is not _UNSET:
+        merged = {**channel.settings, **_require_settings(settings)}
+        channel.settings = {k: v for k, v in merged.items() if v not in (None, "")}
+    channel.full_clean()
+    channel.save()
+    if warehouses is not _UNSET:
+        _set_warehouses(channel, list(warehouses))
+    return channel
+
+
+@transaction.atomic
+def channel_key_create(
+    *, channel: SalesChannel, name: str = "", actor: AbstractBaseUser | None = None
+) -> tuple[ChannelKey, str]:
+    """Issue an API key for `channel`. Returns the row and the key itself, which is shown this
+    once: only its SHA-256 is stored."""
+    for _ in range(5):
+        prefix = secrets.token_hex(4)
+        if not ChannelKey.objects.filter(prefix=prefix).exists():
+            break
+    raw = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ChannelKey.objects.create(
+        channel=channel,
+        name=(name or "").strip()[:100],
+        prefix=prefix,
+        key_hash=key_hash(raw),
+        created_by=user_or_none(actor),
+    )
+    return key, raw
+
+
+@transaction.atomic
+def channel_key_revoke(*, key: ChannelKey) -> ChannelKey:
+    """Stop a key working at once. Revoking a revoked key changes nothing."""
+    ChannelKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db()
+    return key
+
+
+def listing_create(*, channel: SalesChannel, sku: Sku, external_id: str = "") -> Listing:
+    """List `sku` on `channel` under the channel's own id for it (unique per channel)."""
+    listing = Listing(channel=channel, sku=sku, external_id=(external_id or "").strip())
+    listing.full_clean()
+    try:
+        with transaction.atomic():
+            listing.save()
+    except IntegrityError as exc:  # a concurrent request listed the same SKU or id
+        raise ValidationError(
+            {"sku": f"{sku.code} or external id {external_id!r} is already listed."}
+        ) from exc
+    return listing
