@@ -1,0 +1,59 @@
+"""Operator actions on channel sync: resync a channel, test its connection, sweep."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels.connectors import DeliveryError, connector_for
+from channels.models import (
+    ChannelSyncState,
+    Listing,
+    OutboxEntry,
+    OutboxState,
+    SalesChannel,
+    SyncDelivery,
+    SyncStatus,
+)
+from channels.sync.deliver import channels_due
+from channels.sync.outbox import _async_deliver, sync_enqueue
+
+DELIVERY_LOG_DAYS = 7
+
+
+@transaction.atomic
+def channel_resync(*, channel: SalesChannel) -> int:
+    """Queue every listing of the channel for a push now, failed ones included, and clear the
+    retry backoff. Returns how many listings were queued."""
+    OutboxEntry.objects.filter(channel=channel, state=OutboxState.FAILED).delete()
+    sku_ids = list(Listing.objects.filter(channel=channel).values_list("sku_id", flat=True))
+    OutboxEntry.objects.bulk_create([OutboxEntry(channel=channel, sku_id=s) for s in sku_ids])
+    Listing.objects.filter(channel=channel).update(sync_status=SyncStatus.PENDING)
+    ChannelSyncState.objects.filter(channel=channel).update(failures=0, next_attempt_at=None)
+    if sku_ids:
+        sync_enqueue(channel.pk)
+    return len(sku_ids)
+
+
+def channel_test_connection(*, channel: SalesChannel) -> tuple[bool, str]:
+    """(ok, detail in words) from the channel's connector; never raises."""
+    try:
+        return connector_for(channel).test_connection()
+    except DeliveryError as exc:
+        return False, exc.detail
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+
+
+def sync_sweep() -> list[int]:
+    """Enqueue a delivery for every channel with due entries (a lost task, an elapsed backoff)
+    and drop delivery-log rows older than a week. Returns the channel ids enqueued."""
+    channel_ids = channels_due()
+    for channel_id in channel_ids:
+        _async_deliver(channel_id)
+    SyncDelivery.objects.filter(
+        finished_at__lt=timezone.now() - datetime.timedelta(days=DELIVERY_LOG_DAYS)
+    ).delete()
+    return channel_ids

@@ -1,0 +1,107 @@
+"""Channel screens: sync health of every channel, and one channel's listings with resync and
+test-connection. Thin: parse, call a selector or one service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from channels.filters import ListingFilter
+from channels.models import SalesChannel, SyncStatus
+from channels.sync.selectors import channel_health, listing_sync_list, sync_lag_series
+from channels.sync.services import channel_resync, channel_test_connection
+from ims.roles import Role, user_roles
+
+MANAGERS = {Role.MANAGER, Role.ADMIN}
+PAGE_SIZES = (25, 50, 100)
+LISTING_SORTS = {
+    "sku": ("sku__code",),
+    "external_id": ("external_id",),
+    "status": ("sync_status", "sku__code"),
+    "pushed": ("last_pushed_at",),
+    "available": ("last_pushed_available",),
+    "version": ("version",),
+}
+DEFAULT_SORT = "sku"
+
+
+def _require_manager(request) -> None:
+    if not user_roles(request.user) & MANAGERS:
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def channel_list_view(request):
+    _require_manager(request)
+    return render(
+        request,
+        "channels/channels_list.html",
+        {"rows": channel_health(), "nav_section": "channel-list"},
+    )
+
+
+@login_required
+@require_GET
+def channel_detail_view(request, code):
+    _require_manager(request)
+    channel = get_object_or_404(SalesChannel, code=code)
+    filterset = ListingFilter(
+        request.GET or None, queryset=listing_sync_list().filter(channel=channel)
+    )
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    key = sort.lstrip("-")
+    if key not in LISTING_SORTS:
+        sort, key = DEFAULT_SORT, DEFAULT_SORT
+    prefix = "-" if sort.startswith("-") else ""
+    queryset = filterset.qs.order_by(*(prefix + f for f in LISTING_SORTS[key]), prefix + "pk")
+    try:
+        per = int(request.GET.get("per", ""))
+    except ValueError:
+        per = PAGE_SIZES[0]
+    per = per if per in PAGE_SIZES else PAGE_SIZES[0]
+    page = Paginator(queryset, per).get_page(request.GET.get("page"))
+    [health] = channel_health(SalesChannel.objects.filter(pk=channel.pk))
+    lag_values, lag_labels = sync_lag_series(channel=channel)
+    context = {
+        "channel": channel,
+        "health": health,
+        "form": filterset.form,
+        "page": page,
+        "listings": page.object_list,
+        "sort": sort,
+        "per": per,
+        "page_sizes": PAGE_SIZES,
+        "statuses": SyncStatus.choices,
+        "lag_values": lag_values,
+        "lag_labels": lag_labels,
+        "lag_worst": max(lag_values or [0]),
+        "nav_section": "channel-list",
+    }
+    if request.headers.get("HX-Target") == "listing-results":
+        return render(request, "channels/channels_listings.html", context)
+    return render(request, "channels/channels_detail.html", context)
+
+
+@login_required
+@require_POST
+def channel_resync_view(request, code):
+    _require_manager(request)
+    channel = get_object_or_404(SalesChannel, code=code)
+    queued = channel_resync(channel=channel)
+    messages.success(request, f"{queued} listing{'s' if queued != 1 else ''} queued for a push.")
+    return redirect("channel-detail", code=channel.code)
+
+
+@login_required
+@require_POST
+def channel_test_view(request, code):
+    _require_manager(request)
+    channel = get_object_or_404(SalesChannel, code=code)
+    ok, detail = channel_test_connection(channel=channel)
+    (messages.success if ok else messages.error)(
+        request, f"Connection {'works' if ok else 'failed'}: {detail}"
+    )
+    return redirect("channel-detail", code=channel.code)
