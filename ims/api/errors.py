@@ -1,6 +1,6 @@
 """Every 4xx body has "code" and "detail"; validation errors add "errors" (API.md)."""
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
@@ -61,6 +61,8 @@ def exception_handler(exc, context):
         return validation_response(errors)
     if isinstance(exc, exceptions.ValidationError):
         return validation_response(_flatten(exc.detail))
+    if isinstance(exc, SuspiciousOperation):  # e.g. a form body with too many fields
+        return Response({"code": "invalid", "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response(
             {"code": "conflict", "detail": "The change conflicts with existing data."},

@@ -7,6 +7,7 @@ the screens' free-text search (the API accepts it too).
 import django_filters
 from django.db.models import Q
 
+from inventory.filters import UtcDateTimeFilter
 from inventory.models import AlertStatus, ReorderRule, ReplenishmentAlert
 
 
@@ -48,10 +49,10 @@ class ReplenishmentAlertFilter(django_filters.FilterSet):
     purchase_order = django_filters.CharFilter(
         field_name="purchase_order__number", label="Purchase order number"
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Raised at or after"
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label="Raised before"
     )
 

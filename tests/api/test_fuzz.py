@@ -6,58 +6,23 @@ response must not be a 5xx, must use a documented status code and content type, 
 must match the documented schema (so every 4xx is in the contract's error shape).
 """
 
-import json
-
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from django.urls import include, path
-from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.renderers import OpenApiJsonRenderer
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from inventory.services import ReserveLine, stock_reserve
 from tests import factories
+from tests.api.fuzzing import (
+    CHECKS,
+    fuzz_settings,
+    keep_test_connection,  # noqa: F401 (the _keep_test_connection fixture)
+    load_schema,
+)
 
 EXAMPLES_PER_OPERATION = 30
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-
-
-def _load_schema():
-    # Only the routes under test: another app's schema trouble must not stop this collection.
-    patterns = [path("api/v1/", include("inventory.api.urls"))]
-    spec = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
-    loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(spec)))
-    loaded.app = get_wsgi_application()
-    loaded.config.generation.update(
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-        max_examples=EXAMPLES_PER_OPERATION,
-        deterministic=True,
-        with_security_parameters=False,
-        database="none",
-    )
-    loaded.config.phases.update(phases=["examples", "fuzzing"])
-    return loaded
-
 
 schema = (
-    _load_schema()
+    load_schema("inventory.api.urls", examples=EXAMPLES_PER_OPERATION)
     .include(
         path_regex=r"^/api/v1/(skus|warehouses|locations|stock|availability|movements)/",
         method="GET",
@@ -150,17 +115,6 @@ def flatmap_case(context, case):
 
 
 @pytest.fixture
-def _keep_test_connection():
-    """Django closes the DB connection at the end of each WSGI request; inside a test that
-    would close the test's transaction. Django's own test client unhooks this the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def token(db, _keep_test_connection):
     """A small world for generated requests to hit: known codes, stock, a lot, a reservation."""
     user = factories.user("fuzzer")
@@ -177,13 +131,6 @@ def token(db, _keep_test_connection):
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    # The world is built once per operation and requests only add to it; that is intended.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_settings(EXAMPLES_PER_OPERATION)
 def test_api_fuzz(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)

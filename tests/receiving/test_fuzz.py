@@ -5,58 +5,24 @@ deliberately broken), no 5xx, a documented status code and content type, and a b
 the documented schema (so every 4xx is in the contract's error shape).
 """
 
-import json
-
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from django.urls import include, path
-from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.renderers import OpenApiJsonRenderer
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from receiving.models import PurchaseOrderStatus
 from receiving.services import supplier_create
 from tests import factories
+from tests.api.fuzzing import (
+    CHECKS,
+    fuzz_settings,
+    keep_test_connection,  # noqa: F401 (the _keep_test_connection fixture)
+    load_schema,
+)
 from tests.receiving.builders import make_po, receive
 
 EXAMPLES_PER_OPERATION = 25
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 
-
-def _load_schema():
-    patterns = [path("api/v1/", include("receiving.api.urls"))]
-    spec = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
-    loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(spec)))
-    loaded.app = get_wsgi_application()
-    loaded.config.generation.update(
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-        max_examples=EXAMPLES_PER_OPERATION,
-        deterministic=True,
-        with_security_parameters=False,
-        database="none",
-    )
-    loaded.config.phases.update(phases=["examples", "fuzzing"])
-    return loaded
-
-
-schema = _load_schema()
+schema = load_schema("receiving.api.urls", examples=EXAMPLES_PER_OPERATION)
 
 # Known values of the world below, mixed into generated requests so they reach the services.
 SKUS = ["SKU-A", "SKU-LOT", "SKU-B"]
@@ -126,17 +92,6 @@ def flatmap_case(context, case):
 
 
 @pytest.fixture
-def _keep_test_connection():
-    """Django closes the connection after each WSGI request; inside a test that would end the
-    test's transaction (Django's test client unhooks the same signals)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def token(db, _keep_test_connection):
     """Purchase orders in several states, tasks and discrepancies for requests to hit."""
     user = factories.user("fuzzer", is_superuser=True)
@@ -158,12 +113,6 @@ def token(db, _keep_test_connection):
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_settings(EXAMPLES_PER_OPERATION)
 def test_receiving_api_fuzz(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
