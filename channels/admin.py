@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from channels.models import (
+    SECRET_SETTINGS,
     ChannelKey,
     ChannelWarehouse,
     Listing,
@@ -21,21 +22,52 @@ from channels.services import (
     channel_update,
     order_cancel,
 )
+from channels.sync.services import channel_test_connection
 from inventory.errors import StockConflict
 
 
-class ChannelForm(forms.ModelForm):
-    endpoint_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Signs outgoing pushes. Leave empty to keep the current one.",
+def _write_only(help_text: str) -> forms.CharField:
+    return forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), help_text=help_text
     )
+
+
+class ChannelForm(forms.ModelForm):
+    """Credentials are write-only: the settings box shows every setting but them, and each has
+    its own password box, left empty to keep what is stored."""
+
+    endpoint_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Webhook address, shop address, or Vendure's Admin API URL.",
+    )
+    secret = _write_only("Signs outgoing pushes. Leave empty to keep the current one.")
+    password = _write_only("Vendure: the sync user's password. Leave empty to keep it.")
+    access_token = _write_only("Shopify: the Admin API access token. Leave empty to keep it.")
+    consumer_key = _write_only("WooCommerce: the REST key. Leave empty to keep it.")
+    consumer_secret = _write_only("WooCommerce: the REST secret. Leave empty to keep it.")
 
     class Meta:
         model = SalesChannel
         fields = ["code", "name", "connector", "endpoint_url", "secret", "settings", "buffer"]
         fields += ["active"]
+        help_texts = {
+            "settings": "Connector settings. Vendure: username, stock_location, channel_token "
+            "(optional). Shopify: location_id, api_version. WooCommerce: batch, auth_in_query.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.initial.get("settings") or {}
+        self.initial["settings"] = {k: v for k, v in stored.items() if k not in SECRET_SETTINGS}
+
+    def clean(self):
+        data = super().clean()
+        secrets = {name: data.pop(name, "") for name in SECRET_SETTINGS}
+        if isinstance(data.get("settings"), dict):
+            data["settings"] = {**data["settings"], **{k: v for k, v in secrets.items() if v}}
+        return data
 
 
 class ChannelWarehouseInline(admin.TabularInline):
@@ -66,7 +98,7 @@ class SalesChannelAdmin(admin.ModelAdmin):
     list_filter = ["connector", "active"]
     search_fields = ["code", "name"]
     inlines = [ChannelWarehouseInline, ChannelKeyInline]
-    actions = ["issue_key", "revoke_keys"]
+    actions = ["test_connection", "issue_key", "revoke_keys"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj else []
@@ -81,6 +113,13 @@ class SalesChannelAdmin(admin.ModelAdmin):
             saved = channel_create(code=form.cleaned_data["code"], **data)
         obj.pk = saved.pk
         obj.refresh_from_db()
+
+    @admin.action(description="Test the connection to the storefront")
+    def test_connection(self, request, queryset):
+        for channel in queryset:
+            ok, detail = channel_test_connection(channel=channel)
+            level = messages.SUCCESS if ok else messages.ERROR
+            self.message_user(request, f"{channel.code}: {detail}", level)
 
     @admin.action(description="Issue a new API key (shown once)")
     def issue_key(self, request, queryset):

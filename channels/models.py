@@ -392,3 +392,25 @@ class SyncDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.finished_at:%H:%M:%S} {'ok' if self.ok else 'failed'}"
+
+
+class ChannelPullState(models.Model):
+    """Per-channel state of pulling a storefront's own orders (connectors that can): how far the
+    pull has read (the storefront's clock), a lease (one pull per channel at a time), and the
+    orders it could not take, retried on every pull until taken or cancelled."""
+
+    channel = models.OneToOneField(
+        SalesChannel, on_delete=models.CASCADE, primary_key=True, related_name="pull_state"
+    )
+    cursor = models.DateTimeField(null=True, blank=True)
+    lease_holder = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    orders_taken = models.PositiveIntegerField(default=0)
+    orders_cancelled = models.PositiveIntegerField(default=0)
+    # storefront order code -> why the IMS could not take it (e.g. not enough stock)
+    refused = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"pull {self.channel_id}"

@@ -15,9 +15,16 @@ def expire_holds() -> int:
 
 def sync_channel(channel_id: int) -> int:
     """Deliver the channel's pending outbox entries (enqueued after each stock change commits).
-    Returns how many items were pushed."""
+    A channel that also pulls its storefront's orders pulls first, so what it is told to sell
+    already has its own newest orders taken off. Returns how many items were pushed."""
+    from channels.connectors import connector_for
+    from channels.models import SalesChannel
     from channels.sync.deliver import channel_deliver
+    from channels.sync.pull import channel_pull
 
+    channel = SalesChannel.objects.filter(pk=channel_id, active=True).first()
+    if channel is not None and connector_for(channel).pulls_orders:
+        channel_pull(channel=channel)
     return channel_deliver(channel_id=channel_id).items
 
 
@@ -26,3 +33,11 @@ def sync_sweep() -> int:
     from channels.sync.services import sync_sweep as sweep
 
     return len(sweep())
+
+
+def pull_orders() -> int:
+    """Scheduled every minute (migration 0004): pull the storefront orders of every channel
+    whose connector can (Vendure). Returns how many new orders were taken."""
+    from channels.sync.pull import channel_pull, channels_pulling
+
+    return sum(len(channel_pull(channel=channel).taken) for channel in channels_pulling())

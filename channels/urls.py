@@ -19,4 +19,5 @@ urlpatterns = [
     path("channels/<str:code>/", sync_views.channel_detail_view, name="channel-detail"),
     path("channels/<str:code>/resync/", sync_views.channel_resync_view, name="channel-resync"),
     path("channels/<str:code>/test/", sync_views.channel_test_view, name="channel-test"),
+    path("channels/<str:code>/pull/", sync_views.channel_pull_view, name="channel-pull"),
 ]

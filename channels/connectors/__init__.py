@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 
-from channels.connectors.base import Connector, DeliveryError, PushItem
+from channels.connectors.base import Connector, DeliveryError, PushItem, RemoteOrder
 
 # name -> "module:Class"; imported lazily so one connector's import error can't break the others.
 REGISTRY: dict[str, str] = {
     "webhook": "channels.connectors.webhook:WebhookConnector",
     "shopify": "channels.connectors.shopify:ShopifyConnector",
     "woocommerce": "channels.connectors.woocommerce:WooCommerceConnector",
+    "vendure": "channels.connectors.vendure:VendureConnector",
 }
 
 
@@ -29,4 +30,4 @@ def connector_for(channel) -> Connector:
     return cls(channel)
 
 
-__all__ = ["REGISTRY", "Connector", "DeliveryError", "PushItem", "connector_for"]
+__all__ = ["REGISTRY", "Connector", "DeliveryError", "PushItem", "RemoteOrder", "connector_for"]

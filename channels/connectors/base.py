@@ -6,6 +6,7 @@ touches the database: the deliverer (channels/sync) decides what to push and rec
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 
@@ -15,6 +16,17 @@ class PushItem:
     external_id: str  # Listing.external_id
     available: int
     version: int
+
+
+@dataclass(frozen=True)
+class RemoteOrder:
+    """An order as a storefront reports it, for connectors that pull orders back."""
+
+    code: str  # the storefront's order code: the IMS order's external_id
+    status: str  # "open" (to be shipped), "cancelled", or "other" (shipped, not ours to take)
+    state: str  # the storefront's own word for it
+    updated_at: datetime.datetime
+    lines: tuple[tuple[str, int], ...]  # (SKU code, quantity)
 
 
 class DeliveryError(Exception):
@@ -29,6 +41,8 @@ class DeliveryError(Exception):
 
 class Connector:
     name: str = ""
+    # Connectors that also pull the storefront's own orders implement `orders_since`.
+    pulls_orders: bool = False
     # Every outbound HTTP call uses this timeout (seconds).
     timeout: float = 5.0
 
@@ -44,4 +58,11 @@ class Connector:
 
     def test_connection(self) -> tuple[bool, str]:
         """(ok, detail in words) — reach the storefront with the channel's credentials."""
+        raise NotImplementedError
+
+    def orders_since(
+        self, since: datetime.datetime | None, *, codes: list[str] = ()
+    ) -> list[RemoteOrder]:
+        """Orders changed after `since` (the storefront's clock; None on the first pull) plus
+        those named in `codes`, oldest change first. Raise DeliveryError on any failure."""
         raise NotImplementedError

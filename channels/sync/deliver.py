@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -33,6 +33,7 @@ class Claim:
     oldest: datetime.datetime
     items: list[PushItem]
     listing_ids: dict[str, int] = field(default_factory=dict)  # sku code -> listing id
+    entry_skus: dict[int, str] = field(default_factory=dict)  # entry id -> sku code (if listed)
 
 
 @dataclass
@@ -156,6 +157,7 @@ def _claim(channel_id: int, holder: str, *, force: bool) -> Claim | None:
         )
     )
     available = channel_availability(channel=channel, sku_ids=[row[1] for row in listed])
+    codes = {sku_id: code for _, sku_id, code, _, _ in listed}
     return Claim(
         channel=channel,
         entry_ids=[row[0] for row in rows],
@@ -167,6 +169,7 @@ def _claim(channel_id: int, holder: str, *, force: bool) -> Claim | None:
             for _, sku_id, code, external_id, version in listed
         ],
         listing_ids={code: listing_id for listing_id, _, code, _, _ in listed},
+        entry_skus={entry_id: codes[sku_id] for entry_id, sku_id, _ in rows if sku_id in codes},
     )
 
 
@@ -183,8 +186,30 @@ def _push(claim: Claim) -> bool:
     if error is None:
         _record_success(claim, started)
         return True
+    refused = set(getattr(error, "failed_skus", None) or ())
+    if error.permanent and refused and refused != {item.sku for item in claim.items}:
+        # The storefront took the others: they are synced; only the refused ones are parked.
+        taken, parked = _split(claim, refused)
+        _record_success(taken, started)
+        _record_failure(parked, started, error)
+        return True
     _record_failure(claim, started, error)
     return False
+
+
+def _split(claim: Claim, refused: set[str]) -> tuple[Claim, Claim]:
+    """(the part of the claim the storefront took, the part it refused), by SKU code."""
+
+    def part(keep) -> Claim:
+        return replace(
+            claim,
+            entry_ids=[e for e in claim.entry_ids if keep(claim.entry_skus.get(e))],
+            items=[item for item in claim.items if keep(item.sku)],
+            listing_ids={code: pk for code, pk in claim.listing_ids.items() if keep(code)},
+            entry_skus={e: code for e, code in claim.entry_skus.items() if keep(code)},
+        )
+
+    return part(lambda code: code not in refused), part(lambda code: code in refused)
 
 
 @transaction.atomic

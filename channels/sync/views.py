@@ -8,8 +8,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from channels.connectors import connector_for
 from channels.filters import ListingFilter
-from channels.models import SalesChannel, SyncStatus
+from channels.models import ChannelPullState, SalesChannel, SyncStatus
+from channels.sync.pull import channel_pull
 from channels.sync.selectors import channel_health, listing_sync_list, sync_lag_series
 from channels.sync.services import channel_resync, channel_test_connection
 from ims.roles import Role, user_roles
@@ -78,6 +80,8 @@ def channel_detail_view(request, code):
         "lag_values": lag_values,
         "lag_labels": lag_labels,
         "lag_worst": max(lag_values or [0]),
+        "pulls": connector_for(channel).pulls_orders,
+        "pull": ChannelPullState.objects.filter(channel=channel).first(),
         "nav_section": "channel-list",
     }
     if request.headers.get("HX-Target") == "listing-results":
@@ -104,4 +108,23 @@ def channel_test_view(request, code):
     (messages.success if ok else messages.error)(
         request, f"Connection {'works' if ok else 'failed'}: {detail}"
     )
+    return redirect("channel-detail", code=channel.code)
+
+
+@login_required
+@require_POST
+def channel_pull_view(request, code):
+    _require_manager(request)
+    channel = get_object_or_404(SalesChannel, code=code)
+    result = channel_pull(channel=channel)
+    if result.busy:
+        messages.info(request, "A pull is already running for this channel; look again shortly.")
+    elif result.error:
+        messages.error(request, f"Pull failed: {result.error}")
+    else:
+        messages.success(
+            request,
+            f"Read {result.read} storefront order(s): {len(result.taken)} new, "
+            f"{len(result.cancelled)} cancelled, {len(result.refused)} waiting (see below).",
+        )
     return redirect("channel-detail", code=channel.code)

@@ -1,0 +1,163 @@
+"""Pulling a storefront's own orders into the IMS (connectors with `pulls_orders`, e.g. Vendure).
+
+A sale on the storefront becomes an IMS order through the normal intake (`order_create`), so it
+reserves stock here and every other channel is pushed the lower availability; an order cancelled
+on the storefront is cancelled here, which releases its units. Both are idempotent on the
+storefront's order code (the IMS order's `external_id`), so reading an order twice is harmless:
+each pull reads from a little before its cursor (`OVERLAP`) to be sure of not missing one that
+changed in the same instant as the last one read.
+
+Orders the IMS can't take (a SKU it doesn't know, not enough stock) are kept in
+`ChannelPullState.refused` with the reason, shown on the channel's page, and asked for again on
+every pull until they go through or are cancelled on the storefront.
+
+No transaction is held across the storefront's HTTP call: lease (short update) → read the
+storefront → one short transaction per order → record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from channels.connectors import DeliveryError, RemoteOrder, connector_for
+from channels.models import OPEN_ORDER_STATUSES, ChannelPullState, Order, SalesChannel
+from channels.services.intake import OrderLineRequest, order_create
+from channels.services.orders import order_cancel
+from inventory.errors import StockConflict
+from inventory.models import Sku
+
+logger = logging.getLogger(__name__)
+
+OVERLAP = datetime.timedelta(seconds=60)
+LEASE = datetime.timedelta(seconds=120)
+MAX_REFUSED = 200  # orders kept for retry; the oldest beyond this are dropped (and logged)
+CANCELLED_HERE = "Cancelled on the storefront."
+
+
+@dataclass
+class PullResult:
+    read: int = 0
+    taken: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    busy: bool = False
+
+
+def channel_pull(*, channel: SalesChannel) -> PullResult:
+    """Pull the channel's storefront orders once. Never raises for the storefront's failures:
+    they are recorded in `last_error` (and returned) and the next pull tries again."""
+    result = PullResult()
+    if not channel.active or not connector_for(channel).pulls_orders:
+        return result
+    holder = uuid.uuid4().hex
+    if not _lease_acquire(channel.pk, holder):
+        result.busy = True
+        return result
+    try:
+        state = ChannelPullState.objects.get(channel=channel)
+        since = state.cursor - OVERLAP if state.cursor else None
+        try:
+            orders = connector_for(channel).orders_since(since, codes=sorted(state.refused))
+        except DeliveryError as exc:
+            result.error = exc.detail[:500]
+            ChannelPullState.objects.filter(channel=channel).update(last_error=result.error)
+            return result
+        refused = dict(state.refused)
+        for remote in orders:
+            refused.pop(remote.code, None)
+            outcome, why = _take(channel, remote)
+            if outcome == "taken":
+                result.taken.append(remote.code)
+            elif outcome == "cancelled":
+                result.cancelled.append(remote.code)
+            elif outcome == "refused":
+                refused[remote.code] = why
+        result.read = len(orders)
+        result.refused = _bounded(refused, channel)
+        cursor = max([state.cursor, *(o.updated_at for o in orders)], default=None, key=_key)
+        ChannelPullState.objects.filter(channel=channel).update(
+            cursor=cursor,
+            last_pulled_at=timezone.now(),
+            last_error="",
+            refused=result.refused,
+            orders_taken=state.orders_taken + len(result.taken),
+            orders_cancelled=state.orders_cancelled + len(result.cancelled),
+        )
+        return result
+    finally:
+        _lease_release(channel.pk, holder)
+
+
+def channels_pulling() -> list[SalesChannel]:
+    """Active channels whose connector pulls orders."""
+    from channels.connectors import REGISTRY
+
+    channels = SalesChannel.objects.filter(active=True, connector__in=list(REGISTRY))
+    return [channel for channel in channels if connector_for(channel).pulls_orders]
+
+
+def _take(channel: SalesChannel, remote: RemoteOrder) -> tuple[str, str]:
+    """("taken" | "cancelled" | "known" | "skipped" | "refused", why) for one storefront order."""
+    if remote.status == "cancelled":
+        order = Order.objects.filter(channel=channel, external_id=remote.code).first()
+        if order is None or order.status not in OPEN_ORDER_STATUSES:
+            return "skipped", ""
+        try:
+            order_cancel(order=order, reason=f"{CANCELLED_HERE} ({remote.state})")
+        except StockConflict as exc:
+            logger.warning("channel %s: %s cancelled there, not here: %s", channel, remote, exc)
+            return "skipped", ""
+        return "cancelled", ""
+    if remote.status != "open":
+        return "skipped", ""  # shipped or otherwise out of our hands
+    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=[c for c, _ in remote.lines])}
+    unknown = [code or "(no SKU)" for code, _ in remote.lines if code not in skus]
+    if unknown:
+        return "refused", f"SKU not in the IMS: {', '.join(unknown)}."
+    lines = [OrderLineRequest(sku=skus[code], quantity=qty) for code, qty in remote.lines]
+    try:
+        _, created = order_create(channel=channel, external_id=remote.code, lines=lines)
+    except StockConflict as exc:
+        return "refused", exc.detail
+    except ValidationError as exc:
+        return "refused", "; ".join(exc.messages)
+    return ("taken" if created else "known"), ""
+
+
+def _bounded(refused: dict[str, str], channel: SalesChannel) -> dict[str, str]:
+    if len(refused) <= MAX_REFUSED:
+        return refused
+    codes = sorted(refused)
+    for code in codes[:-MAX_REFUSED]:
+        logger.error("channel %s: gave up retrying storefront order %s", channel, code)
+    return {code: refused[code] for code in codes[-MAX_REFUSED:]}
+
+
+def _key(value: datetime.datetime | None) -> datetime.datetime:
+    return value or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
+def _lease_acquire(channel_id: int, holder: str) -> bool:
+    ChannelPullState.objects.bulk_create(
+        [ChannelPullState(channel_id=channel_id)], ignore_conflicts=True
+    )
+    now = timezone.now()
+    return bool(
+        ChannelPullState.objects.filter(channel_id=channel_id)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_holder=holder, lease_until=now + LEASE)
+    )
+
+
+def _lease_release(channel_id: int, holder: str) -> None:
+    ChannelPullState.objects.filter(channel_id=channel_id, lease_holder=holder).update(
+        lease_holder="", lease_until=None
+    )
