@@ -80,6 +80,7 @@ query Check($skus: [String!]!, $take: Int!) {
   stockLocations(options: {take: 100}) { items { id name } }
   productVariants(options: {filter: {sku: {in: $skus}}, take: $take}) { items { sku } }
   orders(options: {take: 1}) { totalItems }
+  activeChannel { code token }
 }"""
 
 
@@ -331,6 +332,14 @@ class VendureConnector(Connector):
                     f"{session.identifier or 'The Vendure user'} may not read {field} "
                     f"({refused[field]}): give its role {needed}."
                 )
+        token = str(self._settings().get("channel_token") or "").strip()
+        active = data.get("activeChannel") or {}
+        if token and active.get("token") != token:
+            # A single-channel Vendure ignores an unknown token and answers for its default one.
+            return False, (
+                f"{url} knows no Vendure channel with that channel_token (it answered for "
+                f"channel '{active.get('code', '?')}'): check channel_token."
+            )
         try:
             self._location_id(data)
         except DeliveryError as exc:

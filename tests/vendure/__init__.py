@@ -1,0 +1,1 @@
+"""End-to-end tests against a real Vendure server (see harness.py)."""
