@@ -48,3 +48,30 @@ def test_a_manager_checks_health_tests_the_connection_and_resyncs(
     page.get_by_label("Search").fill("TEE-2")
     expect(page.locator("tr[data-sku]")).to_have_count(1)
     snap(page, "channel-detail")
+
+
+def test_a_manager_sees_storefront_orders_waiting_and_pulls_now(page, login, snap, user, warehouse):
+    from channels.models import ChannelPullState
+    from tests.channels.conftest import make_channel
+
+    channel = make_channel(
+        "VEN",
+        warehouse,
+        connector="vendure",
+        endpoint_url="http://127.0.0.1:9/admin-api",
+        settings={"username": "ims-sync", "password": "pw", "stock_location": "IMS Warehouse"},
+    )
+    ChannelPullState.objects.create(
+        channel=channel, orders_taken=12, refused={"AB12CD": "Not enough stock for VEN-001."}
+    )
+    login(page, user)
+    page.goto("/orders/channels/VEN/")
+    panel = page.get_by_role("region", name="Storefront orders")
+    expect(panel).to_contain_text("12 taken")
+    expect(panel.get_by_role("table")).to_contain_text("AB12CD")
+    expect(panel.get_by_role("table")).to_contain_text("Not enough stock for VEN-001.")
+
+    panel.get_by_role("button", name="Pull orders now").click()
+    expect(page.locator(".messages")).to_contain_text("Pull failed: ")
+    expect(page.get_by_role("region", name="Storefront orders")).to_contain_text("Last pull failed")
+    snap(page, "channel-detail-vendure")

@@ -6,7 +6,7 @@ double count; cancellations release; a Vendure outage converges; test-connection
 import pytest
 from django_q.tasks import async_task
 
-from channels.connectors import connector_for
+from channels.connectors import connector_for, vendure
 from channels.models import (
     ChannelPullState,
     ChannelSyncState,
@@ -27,6 +27,7 @@ from tests.channels.conftest import make_channel, place
 from tests.channels.receivers import Receiver
 from tests.channels.sync_helpers import newest, webhook_channel
 from tests.channels.worker_helpers import Worker, poll
+from tests.vendure.client import post_graphql
 
 pytestmark = [
     pytest.mark.postgres,
@@ -195,6 +196,23 @@ def test_a_sku_vendure_lacks_fails_alone(peer, stocked):
     assert listings["VEN-002"].sync_status == SyncStatus.SYNCED
     assert listings["NOT-IN-VENDURE"].sync_status == SyncStatus.FAILED
     assert "no variant with this SKU in Vendure" in listings["NOT-IN-VENDURE"].last_error
+
+
+def test_an_ended_session_logs_in_again(peer, stocked):
+    warehouse, places, skus = stocked
+    channel = vendure_channel(peer, warehouse, skus[0])
+    channel_resync(channel=channel)
+    channel_deliver(channel_id=channel.pk)
+    assert peer.saleable("VEN-001") == 10
+    key = (peer.admin_api_url, "", peer.sync_username)
+    [session] = [s for k, s in vendure._sessions.items() if k[:3] == key]
+    token = session.headers["Authorization"].removeprefix("Bearer ")
+    post_graphql(peer.admin_api_url, "mutation { logout { success } }", None, token)
+
+    stock_adjust(sku=skus[0], location=places.bin1, quantity=-1, reason="damaged")
+    channel_deliver(channel_id=channel.pk)
+    assert peer.saleable("VEN-001") == 9
+    assert channel.listings.get().sync_status == SyncStatus.SYNCED
 
 
 # -- inbound ----------------------------------------------------------------------------------
