@@ -24,6 +24,7 @@ from channels.models import (
 )
 from channels.selectors import channel_availability
 from channels.sync import conf
+from channels.sync.lease import lease_acquire, lease_release
 
 
 @dataclass
@@ -105,24 +106,11 @@ def channels_due() -> list[int]:
 
 
 def _lease_acquire(channel_id: int, holder: str) -> bool:
-    ChannelSyncState.objects.bulk_create(
-        [ChannelSyncState(channel_id=channel_id)], ignore_conflicts=True
-    )
-    now = timezone.now()
-    return bool(
-        ChannelSyncState.objects.filter(channel_id=channel_id)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(
-            lease_holder=holder,
-            lease_until=now + datetime.timedelta(seconds=conf.lease_seconds()),
-        )
-    )
+    return lease_acquire(ChannelSyncState, channel_id, holder, conf.lease_seconds())
 
 
 def _lease_release(channel_id: int, holder: str) -> None:
-    ChannelSyncState.objects.filter(channel_id=channel_id, lease_holder=holder).update(
-        lease_holder="", lease_until=None
-    )
+    lease_release(ChannelSyncState, channel_id, holder)
 
 
 @transaction.atomic

@@ -23,20 +23,20 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from channels.connectors import DeliveryError, RemoteOrder, connector_for
 from channels.models import OPEN_ORDER_STATUSES, ChannelPullState, Order, SalesChannel
 from channels.services.intake import OrderLineRequest, order_create
 from channels.services.orders import order_cancel
+from channels.sync.lease import lease_acquire, lease_release
 from inventory.errors import StockConflict
 from inventory.models import Sku
 
 logger = logging.getLogger(__name__)
 
 OVERLAP = datetime.timedelta(seconds=60)
-LEASE = datetime.timedelta(seconds=120)
+LEASE_SECONDS = 120
 MAX_REFUSED = 200  # orders kept for retry; the oldest beyond this are dropped (and logged)
 CANCELLED_HERE = "Cancelled on the storefront."
 
@@ -58,7 +58,7 @@ def channel_pull(*, channel: SalesChannel) -> PullResult:
     if not channel.active or not connector_for(channel).pulls_orders:
         return result
     holder = uuid.uuid4().hex
-    if not _lease_acquire(channel.pk, holder):
+    if not lease_acquire(ChannelPullState, channel.pk, holder, LEASE_SECONDS):
         result.busy = True
         return result
     try:
@@ -93,7 +93,7 @@ def channel_pull(*, channel: SalesChannel) -> PullResult:
         )
         return result
     finally:
-        _lease_release(channel.pk, holder)
+        lease_release(ChannelPullState, channel.pk, holder)
 
 
 def channels_pulling() -> list[SalesChannel]:
@@ -143,21 +143,3 @@ def _bounded(refused: dict[str, str], channel: SalesChannel) -> dict[str, str]:
 
 def _key(value: datetime.datetime | None) -> datetime.datetime:
     return value or datetime.datetime.min.replace(tzinfo=datetime.UTC)
-
-
-def _lease_acquire(channel_id: int, holder: str) -> bool:
-    ChannelPullState.objects.bulk_create(
-        [ChannelPullState(channel_id=channel_id)], ignore_conflicts=True
-    )
-    now = timezone.now()
-    return bool(
-        ChannelPullState.objects.filter(channel_id=channel_id)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_holder=holder, lease_until=now + LEASE)
-    )
-
-
-def _lease_release(channel_id: int, holder: str) -> None:
-    ChannelPullState.objects.filter(channel_id=channel_id, lease_holder=holder).update(
-        lease_holder="", lease_until=None
-    )
