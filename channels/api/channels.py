@@ -21,6 +21,7 @@ from channels.services import (
     channel_update,
     listing_create,
 )
+from channels.sync.pull import channel_pull
 from channels.sync.services import channel_resync, channel_test_connection
 from ims.api.schema import IMSAutoSchema
 from ims.roles import Role, user_roles
@@ -80,6 +81,7 @@ class ChannelViewSet(
             "revoke_key",
             "resync",
             "test_connection",
+            "pull_orders",
         }:
             return [IsChannelAdmin()]
         return [PeopleOnly()]
@@ -231,3 +233,35 @@ class ChannelViewSet(
     def test_connection(self, request, code=None):
         ok, detail = channel_test_connection(channel=self.get_object())
         return Response({"ok": ok, "detail": detail})
+
+    @extend_schema(
+        summary="Pull the storefront's own orders now (connectors that pull, e.g. Vendure)",
+        description="What the schedule does every minute: orders placed on the storefront "
+        "become IMS orders (idempotent on the storefront's order code), cancelled ones are "
+        "cancelled here. `refused` lists orders the IMS could not take yet, with the reason.",
+        request=None,
+        responses=s.PullResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="pull-orders", filterset_class=None)
+    def pull_orders(self, request, code=None):
+        channel = self.get_object()
+        result = channel_pull(channel=channel)
+        if result.busy:
+            detail = "A pull is already running for this channel."
+        elif result.error:
+            detail = result.error
+        elif not result.pulls:
+            detail = f"The {channel.connector} connector does not pull orders."
+        else:
+            detail = f"Read {result.read} storefront order(s)."
+        ok = result.pulls and not (result.busy or result.error)
+        return Response(
+            {
+                "ok": ok,
+                "detail": detail,
+                "read": result.read,
+                "taken": result.taken,
+                "cancelled": result.cancelled,
+                "refused": [{"order": k, "reason": v} for k, v in result.refused.items()],
+            }
+        )

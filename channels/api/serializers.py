@@ -153,6 +153,18 @@ class SyncActionResultSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class RefusedOrderSerializer(serializers.Serializer):
+    order = serializers.CharField(help_text="The storefront's order code.")
+    reason = serializers.CharField()
+
+
+class PullResultSerializer(SyncActionResultSerializer):
+    read = serializers.IntegerField(help_text="Storefront orders read by this pull.")
+    taken = serializers.ListField(child=serializers.CharField(), help_text="New IMS orders.")
+    cancelled = serializers.ListField(child=serializers.CharField())
+    refused = RefusedOrderSerializer(many=True)
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code")
     warehouse = serializers.CharField(source="warehouse.code")

@@ -49,13 +49,18 @@ class PullResult:
     refused: dict[str, str] = field(default_factory=dict)
     error: str = ""
     busy: bool = False
+    pulls: bool = True  # False: the channel's connector does not pull orders
 
 
 def channel_pull(*, channel: SalesChannel) -> PullResult:
     """Pull the channel's storefront orders once. Never raises for the storefront's failures:
     they are recorded in `last_error` (and returned) and the next pull tries again."""
     result = PullResult()
-    if not channel.active or not connector_for(channel).pulls_orders:
+    if not connector_for(channel).pulls_orders:
+        result.pulls = False
+        return result
+    if not channel.active:
+        result.error = f"Channel {channel.code} is not active."
         return result
     holder = uuid.uuid4().hex
     if not lease_acquire(ChannelPullState, channel.pk, holder, LEASE_SECONDS):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from channels.models import ChannelPullState, SalesChannel
 from channels.sync.pull import channel_pull
+from tests import factories
 from tests.channels.conftest import make_channel
 
 VENDURE_SETTINGS = {
@@ -124,3 +125,29 @@ def test_channels_that_do_not_pull_have_no_orders_panel_and_no_pull(client, user
     result = channel_pull(channel=SalesChannel.objects.get(code="WEB"))
     assert (result.read, result.error) == (0, "")
     assert not ChannelPullState.objects.exists()
+
+
+def test_the_api_pulls_orders_on_demand_and_says_why_not(api, warehouse):
+    vendure(warehouse)
+    body = api.post("/api/v1/channels/VEN/pull-orders/").json()
+    assert body["ok"] is False
+    assert "could not connect" in body["detail"]
+    assert (body["read"], body["taken"], body["refused"]) == (0, [], [])
+
+    make_channel("WEB", warehouse, connector="webhook", endpoint_url="http://127.0.0.1:9/h")
+    body = api.post("/api/v1/channels/WEB/pull-orders/").json()
+    assert body == {
+        "ok": False,
+        "detail": "The webhook connector does not pull orders.",
+        "read": 0,
+        "taken": [],
+        "cancelled": [],
+        "refused": [],
+    }
+
+
+def test_pulling_is_for_channel_admins(client, warehouse, key_client):
+    channel = vendure(warehouse)
+    client.force_login(factories.user("clerk", role="associate"))
+    assert client.post("/api/v1/channels/VEN/pull-orders/").status_code == 403
+    assert key_client(channel).post("/api/v1/channels/VEN/pull-orders/").status_code == 403
