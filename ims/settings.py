@@ -99,6 +99,15 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if IS_POSTGRES:
+    # The few statements every stock change sends are bound on the server and prepared after
+    # this many runs on a connection (inventory/services/_sql.py); Django's own cursors bind on
+    # the client and never prepare. "off" for a pooler that can't keep prepared statements
+    # (PgBouncer in transaction mode before 1.21).
+    _prepare = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if _prepare in {"off", "none", ""} else int(_prepare)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

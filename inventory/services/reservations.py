@@ -25,8 +25,9 @@ from inventory.models import (
     StockMovement,
     Warehouse,
 )
-from inventory.services import _balances
+from inventory.services import _balances, events
 from inventory.services._balances import BinDelta
+from inventory.services._sql import database, hot_cursor
 from inventory.services.events import availability_changed
 from inventory.services.stock import (
     _record,
@@ -44,7 +45,6 @@ class ReserveLine:
     quantity: int
 
 
-@transaction.atomic
 def stock_reserve(
     *,
     lines: list[ReserveLine],
@@ -54,7 +54,11 @@ def stock_reserve(
     """Reserve every line or none. Each line is one conditional UPDATE
     (`reserved += q WHERE on_hand - reserved >= q`); lines are applied in warehouse-row primary
     key order. When any line is short, InsufficientStock names every short line with what is
-    available, and the transaction rolls back whatever was reserved."""
+    available, and the transaction rolls back whatever was reserved.
+
+    Everything that needs no lock (validation, the INSERT's text and parameters, the returned
+    objects) happens outside the transaction, so a hot SKU's row stays locked only for the
+    statements themselves."""
     if not lines:
         raise ValidationError({"lines": "An order needs at least one line."})
     if not (reference or "").strip():
@@ -72,43 +76,127 @@ def stock_reserve(
         key = (line.sku.pk, line.warehouse.pk)
         wanted[key] += line.quantity
         by_key[key] = line
-
-    short_keys = {
-        key
-        for key in _balances.warehouse_lock_order(wanted)
-        if not _balances.reserve(sku_id=key[0], warehouse_id=key[1], quantity=wanted[key])
-    }
-    if short_keys:
-        short = [
-            {
-                "sku": by_key[key].sku.code,
-                "warehouse": by_key[key].warehouse.code,
-                "requested": wanted[key],
-                "available": _balances.available_of(sku_id=key[0], warehouse_id=key[1]),
-            }
-            for key in wanted  # in the order the caller gave the lines
-            if key in short_keys
-        ]
-        raise InsufficientStock(
-            "Not enough stock for "
-            + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short)
-            + "; nothing was reserved.",
-            lines=short,
-        )
-    reservations = Reservation.objects.bulk_create(
-        Reservation(
-            sku=by_key[key].sku,
-            warehouse=by_key[key].warehouse,
-            quantity=quantity,
-            original_quantity=quantity,
-            reference=reference,
-            expires_at=expires_at,
-        )
-        for key, quantity in wanted.items()
+    insert = _ReservationInsert(
+        [(by_key[key], quantity) for key, quantity in wanted.items()],
+        reference=reference,
+        expires_at=expires_at,
     )
-    for line in by_key.values():
-        availability_changed(sku=line.sku, warehouse=line.warehouse)
-    return reservations
+    with transaction.atomic():
+        short_keys = {
+            key
+            for key in _balances.warehouse_lock_order(wanted)
+            if not _balances.reserve(sku_id=key[0], warehouse_id=key[1], quantity=wanted[key])
+        }
+        if short_keys:
+            raise _short(wanted, by_key, short_keys)
+        listeners = insert.run()
+        for key, line in by_key.items():
+            availability_changed(sku=line.sku, warehouse=line.warehouse, listeners=listeners[key])
+    return insert.reservations()
+
+
+def _short(wanted, by_key, short_keys) -> InsufficientStock:
+    short = [
+        {
+            "sku": by_key[key].sku.code,
+            "warehouse": by_key[key].warehouse.code,
+            "requested": wanted[key],
+            "available": _balances.available_of(sku_id=key[0], warehouse_id=key[1]),
+        }
+        for key in wanted  # in the order the caller gave the lines
+        if key in short_keys
+    ]
+    return InsufficientStock(
+        "Not enough stock for "
+        + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short)
+        + "; nothing was reserved.",
+        lines=short,
+    )
+
+
+_RESERVATION_INSERT = (
+    f"INSERT INTO {Reservation._meta.db_table} (sku_id, warehouse_id, quantity,"
+    " original_quantity, reference, status, expires_at, created_at, updated_at) VALUES {rows}"
+    " RETURNING sku_id, warehouse_id, id"
+)
+_RESERVATION_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+class _ReservationInsert:
+    """One reservation per line, and the lines' listeners (events.listeners_sql), in one go.
+
+    Hand-written SQL because it runs on every order: one multi-row INSERT, as bulk_create would
+    send it, without compiling a query per call. On PostgreSQL the listeners' SELECT rides along
+    in the same statement (a data-modifying WITH), so a reservation costs the round trips of its
+    UPDATE and INSERT alone; the statement starts after the UPDATEs, so it sees what they waited
+    for. Built before the transaction, run inside it, its objects made after it."""
+
+    def __init__(
+        self,
+        lines: list[tuple[ReserveLine, int]],
+        *,
+        reference: str,
+        expires_at: datetime.datetime | None,
+    ):
+        self.db = database()
+        self.lines, self.reference, self.expires_at = lines, reference, expires_at
+        self.now = timezone.now()
+        ops = self.db.ops
+        row = (
+            ReservationStatus.OPEN.value,
+            ops.adapt_datetimefield_value(expires_at),
+            ops.adapt_datetimefield_value(self.now),
+            ops.adapt_datetimefield_value(self.now),
+        )
+        self.params: list = []
+        for line, quantity in lines:
+            self.params += [line.sku.pk, line.warehouse.pk, quantity, quantity, reference, *row]
+        self.sql = _RESERVATION_INSERT.format(rows=", ".join([_RESERVATION_ROW] * len(lines)))
+        self.keys = [(line.sku.pk, line.warehouse.pk) for line, _ in lines]
+        self.listeners_sql, self.listeners_params = events.listeners_sql(self.keys)
+        self.ids: dict[events.Key, int] = {}
+
+    def run(self) -> dict[events.Key, events.Listeners]:
+        """Insert (inside the caller's transaction); returns each line's listeners."""
+        with hot_cursor(self.db) as cursor:
+            if self.db.vendor == "postgresql":
+                cursor.execute(
+                    f"WITH inserted AS ({self.sql}) SELECT 'reservation', sku_id, warehouse_id,"
+                    f" id FROM inserted UNION ALL {self.listeners_sql}",
+                    self.params + self.listeners_params,
+                )
+                rows = cursor.fetchall()
+            else:  # SQLite has no INSERT inside WITH: two statements
+                cursor.execute(self.sql, self.params)
+                rows = [("reservation", *inserted) for inserted in cursor.fetchall()]
+                cursor.execute(self.listeners_sql, self.listeners_params)
+                rows += cursor.fetchall()
+        self.ids = {
+            (sku, warehouse): pk for kind, sku, warehouse, pk in rows if kind == "reservation"
+        }
+        listeners = events.listeners_by_key(row for row in rows if row[0] != "reservation")
+        return {key: listeners.get(key, []) for key in self.keys}
+
+    def reservations(self) -> list[Reservation]:
+        """The saved instances, sharing the caller's SKU and warehouse objects."""
+        reservations = []
+        for (line, quantity), key in zip(self.lines, self.keys, strict=True):
+            reservation = Reservation(
+                pk=self.ids[key],
+                sku=line.sku,
+                warehouse=line.warehouse,
+                quantity=quantity,
+                original_quantity=quantity,
+                reference=self.reference,
+                status=ReservationStatus.OPEN,
+                expires_at=self.expires_at,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            reservation._state.adding = False
+            reservation._state.db = self.db.alias
+            reservations.append(reservation)
+        return reservations
 
 
 def _lock_open(reservation: Reservation) -> Reservation:
