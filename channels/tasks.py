@@ -1,8 +1,13 @@
-"""django-q2 entry points. Schedule rows run `expire_holds` (migration 0002) and `sync_sweep`
-(migration 0003) every minute; `sync_channel` is enqueued after each stock change commits."""
+"""django-q2 entry points. Schedule rows run `expire_holds` (migration 0002), `sync_sweep`
+(migration 0003) and `pull_orders` (migration 0004) every minute; `sync_channel` is enqueued
+after each stock change commits."""
+
+import logging
 
 from channels.services import orders_expire
 from inventory.services import reservations_expire
+
+logger = logging.getLogger(__name__)
 
 EXPIRE_HOLDS_SCHEDULE = "Release expired order holds"
 
@@ -37,7 +42,14 @@ def sync_sweep() -> int:
 
 def pull_orders() -> int:
     """Scheduled every minute (migration 0004): pull the storefront orders of every channel
-    whose connector can (Vendure). Returns how many new orders were taken."""
+    whose connector can (Vendure). One channel's failure doesn't hold back the others. Returns
+    how many new orders were taken."""
     from channels.sync.pull import channel_pull, channels_pulling
 
-    return sum(len(channel_pull(channel=channel).taken) for channel in channels_pulling())
+    taken = 0
+    for channel in channels_pulling():
+        try:
+            taken += len(channel_pull(channel=channel).taken)
+        except Exception:
+            logger.exception("pulling orders of channel %s failed", channel.code)
+    return taken
