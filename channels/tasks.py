@@ -10,6 +10,8 @@ from inventory.services import reservations_expire
 logger = logging.getLogger(__name__)
 
 EXPIRE_HOLDS_SCHEDULE = "Release expired order holds"
+# A burst of pushes to a pulling channel (Vendure) pulls at most once in this many seconds.
+PULL_BEFORE_PUSH_SECONDS = 2.0
 
 
 def expire_holds() -> int:
@@ -20,8 +22,9 @@ def expire_holds() -> int:
 
 def sync_channel(channel_id: int) -> int:
     """Deliver the channel's pending outbox entries (enqueued after each stock change commits).
-    A channel that also pulls its storefront's orders pulls first, so what it is told to sell
-    already has its own newest orders taken off. Returns how many items were pushed."""
+    A channel that also pulls its storefront's orders pulls first (unless it pulled in the last
+    PULL_BEFORE_PUSH_SECONDS), so what it is told to sell already has its own newest orders
+    taken off. Returns how many items were pushed."""
     from channels.connectors import connector_for
     from channels.models import SalesChannel
     from channels.sync.deliver import channel_deliver
@@ -29,7 +32,7 @@ def sync_channel(channel_id: int) -> int:
 
     channel = SalesChannel.objects.filter(pk=channel_id, active=True).first()
     if channel is not None and connector_for(channel).pulls_orders:
-        channel_pull(channel=channel)
+        channel_pull(channel=channel, unless_within=PULL_BEFORE_PUSH_SECONDS)
     return channel_deliver(channel_id=channel_id).items
 
 

@@ -52,15 +52,24 @@ class PullResult:
     pulls: bool = True  # False: the channel's connector does not pull orders
 
 
-def channel_pull(*, channel: SalesChannel) -> PullResult:
+def channel_pull(*, channel: SalesChannel, unless_within: float = 0) -> PullResult:
     """Pull the channel's storefront orders once. Never raises for the storefront's failures:
-    they are recorded in `last_error` (and returned) and the next pull tries again."""
+    they are recorded in `last_error` (and returned) and the next pull tries again.
+    `unless_within`: seconds; skip (read=0) when the last successful pull is more recent."""
     result = PullResult()
     if not connector_for(channel).pulls_orders:
         result.pulls = False
         return result
     if not channel.active:
         result.error = f"Channel {channel.code} is not active."
+        return result
+    if (
+        unless_within
+        and ChannelPullState.objects.filter(
+            channel=channel,
+            last_pulled_at__gt=timezone.now() - datetime.timedelta(seconds=unless_within),
+        ).exists()
+    ):
         return result
     holder = uuid.uuid4().hex
     if not lease_acquire(ChannelPullState, channel.pk, holder, LEASE_SECONDS):

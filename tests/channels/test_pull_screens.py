@@ -151,3 +151,14 @@ def test_pulling_is_for_channel_admins(client, warehouse, key_client):
     client.force_login(factories.user("clerk", role="associate"))
     assert client.post("/api/v1/channels/VEN/pull-orders/").status_code == 403
     assert key_client(channel).post("/api/v1/channels/VEN/pull-orders/").status_code == 403
+
+
+def test_a_pull_right_after_another_is_skipped_when_asked(warehouse):
+    from django.utils import timezone
+
+    channel = vendure(warehouse)
+    ChannelPullState.objects.create(channel=channel, last_pulled_at=timezone.now())
+    skipped = channel_pull(channel=channel, unless_within=30)
+    assert (skipped.read, skipped.error) == (0, "")
+    assert ChannelPullState.objects.get(channel=channel).last_error == ""
+    assert "could not connect" in channel_pull(channel=channel).error
