@@ -18,8 +18,8 @@ therefore reads the variant's stock levels and sets, at the configured location,
 so that Vendure's own sum comes out at exactly `available` (less any threshold the shop set).
 The read and the write are two calls a few milliseconds apart: an allocation that lands in
 between is corrected by the next push. A Vendure order placed but not yet pulled is, for that
-while, not taken off anywhere; the deliverer pulls orders right before it pushes to a Vendure
-channel (and a schedule pulls every minute), which keeps that window short.
+while, not taken off anywhere; the sync task pulls orders right before it pushes to a Vendure
+channel (at most every 2 s) and a schedule pulls every minute, which keeps that window short.
 
 Login: `login` returns a session token in the `vendure-auth-token` header (Vendure's bearer
 token method) or, when the shop only uses cookies, a session cookie; either is kept per process
