@@ -47,12 +47,16 @@ def pull_orders() -> int:
     """Scheduled every minute (migration 0004): pull the storefront orders of every channel
     whose connector can (Vendure). One channel's failure doesn't hold back the others. Returns
     how many new orders were taken."""
+    from channels.models import ChannelPullState
     from channels.sync.pull import channel_pull, channels_pulling
 
     taken = 0
     for channel in channels_pulling():
         try:
             taken += len(channel_pull(channel=channel).taken)
-        except Exception:
+        except Exception as exc:  # logged, and shown on the channel's page until a pull works
             logger.exception("pulling orders of channel %s failed", channel.code)
+            ChannelPullState.objects.filter(channel=channel).update(
+                last_error=f"{type(exc).__name__}: {exc}"[:500]
+            )
     return taken

@@ -85,9 +85,11 @@ def channel_pull(*, channel: SalesChannel, unless_within: float = 0) -> PullResu
             ChannelPullState.objects.filter(channel=channel).update(last_error=result.error)
             return result
         refused = dict(state.refused)
+        codes = {code for remote in orders for code, _ in remote.lines}
+        skus = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
         for remote in orders:
             refused.pop(remote.code, None)
-            outcome, why = _take(channel, remote)
+            outcome, why = _take(channel, remote, skus)
             if outcome == "taken":
                 result.taken.append(remote.code)
             elif outcome == "cancelled":
@@ -118,21 +120,20 @@ def channels_pulling() -> list[SalesChannel]:
     return [channel for channel in channels if connector_for(channel).pulls_orders]
 
 
-def _take(channel: SalesChannel, remote: RemoteOrder) -> tuple[str, str]:
-    """("taken" | "cancelled" | "known" | "skipped" | "refused", why) for one storefront order."""
+def _take(channel: SalesChannel, remote: RemoteOrder, skus: dict[str, Sku]) -> tuple[str, str]:
+    """("taken" | "cancelled" | "known" | "skipped" | "refused", why) for one storefront order;
+    `skus` holds every SKU the pulled orders name that the IMS knows, by code."""
     if remote.status == "cancelled":
         order = Order.objects.filter(channel=channel, external_id=remote.code).first()
         if order is None or order.status not in OPEN_ORDER_STATUSES:
             return "skipped", ""
         try:
             order_cancel(order=order, reason=f"{CANCELLED_HERE} ({remote.state})")
-        except StockConflict as exc:
-            logger.warning("channel %s: %s cancelled there, not here: %s", channel, remote, exc)
-            return "skipped", ""
+        except StockConflict as exc:  # shown on the channel's page and tried again next pull
+            return "refused", f"Cancelled on the storefront, not here: {exc.detail}"
         return "cancelled", ""
     if remote.status != "open":
         return "skipped", ""  # shipped or otherwise out of our hands
-    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=[c for c, _ in remote.lines])}
     unknown = [code or "(no SKU)" for code, _ in remote.lines if code not in skus]
     if unknown:
         return "refused", f"SKU not in the IMS: {', '.join(unknown)}."
