@@ -41,7 +41,7 @@ def seed() -> tuple[str, list[str]]:
     from rest_framework.authtoken.models import Token
 
     from channels.services import channel_create
-    from ims.roles import Role
+    from ims.kits.roles import Role
     from inventory.models import LocationType
     from inventory.services import location_create, sku_create, stock_receive, warehouse_create
 

@@ -108,9 +108,11 @@ class SalesChannelAdmin(admin.ModelAdmin):
         if not data.get("secret"):
             data.pop("secret", None)  # an empty box keeps the stored secret
         if change:
-            saved = channel_update(channel=SalesChannel.objects.get(pk=obj.pk), **data)
+            saved = channel_update(
+                channel=SalesChannel.objects.get(pk=obj.pk), **data, actor=request.user
+            )
         else:
-            saved = channel_create(code=form.cleaned_data["code"], **data)
+            saved = channel_create(code=form.cleaned_data["code"], **data, actor=request.user)
         obj.pk = saved.pk
         obj.refresh_from_db()
 
@@ -135,7 +137,7 @@ class SalesChannelAdmin(admin.ModelAdmin):
     def revoke_keys(self, request, queryset):
         keys = ChannelKey.objects.filter(channel__in=queryset, revoked_at__isnull=True)
         for key in keys:
-            channel_key_revoke(key=key)
+            channel_key_revoke(key=key, actor=request.user)
         self.message_user(request, f"{len(keys)} key(s) revoked.")
 
 

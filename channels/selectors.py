@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from channels.models import (
@@ -22,7 +22,7 @@ from channels.models import (
     SalesChannel,
 )
 from channels.services.channels import KEY_PREFIX, key_hash
-from ims.roles import Role
+from ims.kits.roles import Role, in_scope
 from inventory.models import (
     CountTask,
     CountTaskStatus,
@@ -92,8 +92,19 @@ def channel_availability(*, channel: SalesChannel, sku_ids: list[int]) -> dict[i
     return {sku_id: max(available[sku_id] - channel.buffer, 0) for sku_id in sku_ids}
 
 
-def order_list() -> QuerySet[Order]:
-    return Order.objects.select_related("channel").prefetch_related(
+def orders_in(orders: QuerySet[Order], *, warehouses=None, channel=None) -> QuerySet[Order]:
+    """Orders narrowed to those with a line in `warehouses` (ids; None: all) and, for a channel
+    key, to its own channel."""
+    if channel is not None:
+        orders = orders.filter(channel=channel)
+    if warehouses is not None:
+        lines = OrderLine.objects.filter(order=OuterRef("pk"), warehouse_id__in=warehouses)
+        orders = orders.filter(Exists(lines))
+    return orders
+
+
+def order_list(*, warehouses=None, channel=None) -> QuerySet[Order]:
+    orders = Order.objects.select_related("channel").prefetch_related(
         Prefetch(
             "lines",
             queryset=OrderLine.objects.select_related("sku", "warehouse").order_by(
@@ -101,11 +112,12 @@ def order_list() -> QuerySet[Order]:
             ),
         )
     )
+    return orders_in(orders, warehouses=warehouses, channel=channel)
 
 
-def order_detail() -> QuerySet[Order]:
+def order_detail(*, warehouses=None) -> QuerySet[Order]:
     """Orders with their lines (and reservations) and picks, for a detail page or endpoint."""
-    return Order.objects.select_related("channel", "created_by").prefetch_related(
+    orders = Order.objects.select_related("channel", "created_by").prefetch_related(
         Prefetch(
             "lines",
             queryset=OrderLine.objects.select_related("sku", "warehouse", "reservation").order_by(
@@ -116,10 +128,12 @@ def order_detail() -> QuerySet[Order]:
             "pick_tasks", queryset=pick_task_list().order_by("warehouse_id", "sequence", "id")
         ),
     )
+    return orders_in(orders, warehouses=warehouses)
 
 
-def order_status_counts() -> dict[str, int]:
-    counts = dict(Order.objects.values_list("status").annotate(n=Count("pk")).order_by())
+def order_status_counts(*, warehouses=None) -> dict[str, int]:
+    orders = orders_in(Order.objects.all(), warehouses=warehouses)
+    counts = dict(orders.values_list("status").annotate(n=Count("pk")).order_by())
     return {status: counts.get(status, 0) for status in OrderStatus.values}
 
 
@@ -194,8 +208,8 @@ def order_history(order: Order) -> list[HistoryEntry]:
     return sorted(entries, key=lambda entry: entry.at)
 
 
-def pick_task_list() -> QuerySet[PickTask]:
-    return PickTask.objects.select_related(
+def pick_task_list(*, warehouses=None) -> QuerySet[PickTask]:
+    tasks = PickTask.objects.select_related(
         "order__channel",
         "sku",
         "lot",
@@ -205,6 +219,7 @@ def pick_task_list() -> QuerySet[PickTask]:
         "assignee",
         "completed_by",
     )
+    return in_scope(tasks, warehouses)
 
 
 def my_picks(user) -> QuerySet[PickTask]:
@@ -223,11 +238,13 @@ class QueueRow:
     units: int
 
 
-def pick_queue(*, warehouse_id: int | None = None, limit: int = 500) -> list[QueueRow]:
+def pick_queue(
+    *, warehouse_id: int | None = None, warehouses=None, limit: int = 500
+) -> list[QueueRow]:
     """Open picks grouped by associate (most loaded first; unassigned last), each group in the
     order its associate walks it. Associates of the warehouses with no open pick appear too.
     Two queries."""
-    tasks = pick_task_list().filter(status=PickTaskStatus.OPEN)
+    tasks = pick_task_list(warehouses=warehouses).filter(status=PickTaskStatus.OPEN)
     if warehouse_id:
         tasks = tasks.filter(warehouse_id=warehouse_id)
     tasks = tasks.order_by("assignee_id", "order__created_at", "order_id", "sequence", "id")
@@ -241,6 +258,8 @@ def pick_queue(*, warehouse_id: int | None = None, limit: int = 500) -> list[Que
     )
     if warehouse_id:
         associates = associates.filter(warehouses=warehouse_id)
+    if warehouses is not None:
+        associates = associates.filter(warehouses__in=warehouses)
     for person in associates.distinct().order_by("username"):
         groups.setdefault(person.pk, QueueRow(person, [], 0))
     return sorted(
@@ -262,13 +281,16 @@ def associates_of(warehouse_ids) -> dict[int, list]:
     return people
 
 
-def count_requests_open(*, warehouse_id: int | None = None, limit: int = 20) -> list[CountTask]:
+def count_requests_open(
+    *, warehouse_id: int | None = None, warehouses=None, limit: int = 20
+) -> list[CountTask]:
     """Bins queued for a count (e.g. by short picks), oldest first. One query."""
     requests = CountTask.objects.filter(status=CountTaskStatus.OPEN).select_related(
         "location__warehouse", "sku"
     )
     if warehouse_id:
         requests = requests.filter(location__warehouse_id=warehouse_id)
+    requests = in_scope(requests, warehouses, "location__warehouse")
     return list(requests.order_by("created_at", "id")[:limit])
 
 

@@ -4,8 +4,7 @@ is shown in words next to the form (or as a message), never a stack trace."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,9 +31,18 @@ from channels.services import (
     pick_task_assign,
     pick_task_confirm,
 )
-from ims.roles import Role, user_roles
+from ims.kits.access import can, roles_required
+from ims.kits.roles import (
+    FLOOR,
+    HANDLE_STOCK,
+    ORDER_HANDLE,
+    ORDER_SHIP,
+    READ_STOCK,
+    in_scope,
+    warehouse_scope,
+)
 from inventory.errors import StockConflict
-from inventory.models import Warehouse
+from inventory.selectors.stock import warehouse_list
 
 PAGE_SIZES = (25, 50, 100)
 ORDER_SORTS = {
@@ -45,12 +53,6 @@ ORDER_SORTS = {
     "external_id": ("external_id",),
 }
 DEFAULT_ORDER_SORT = "-created"
-MANAGERS = {Role.MANAGER, Role.ADMIN}
-
-
-def _require(request, roles: set[str]) -> None:
-    if not user_roles(request.user) & roles:
-        raise PermissionDenied
 
 
 def _sorted(queryset, sort: str):
@@ -78,15 +80,16 @@ def _error_text(exc: Exception) -> str:
     return str(exc)
 
 
-def _status_cards() -> list[tuple[str, str, int]]:
-    counts = order_status_counts()
+def _status_cards(scope) -> list[tuple[str, str, int]]:
+    counts = order_status_counts(warehouses=scope)
     return [(value, label, counts[value]) for value, label in OrderStatus.choices]
 
 
-@login_required
+@roles_required(READ_STOCK)
 @require_GET
 def order_list_view(request):
-    filterset = OrderFilter(request.GET or None, queryset=order_list())
+    scope = warehouse_scope(request.user, READ_STOCK)
+    filterset = OrderFilter(request.GET or None, queryset=order_list(warehouses=scope))
     queryset, sort = _sorted(filterset.qs, request.GET.get("sort", DEFAULT_ORDER_SORT))
     page = Paginator(queryset, _page_size(request)).get_page(request.GET.get("page"))
     context = {
@@ -99,7 +102,7 @@ def order_list_view(request):
         "page_sizes": PAGE_SIZES,
         "channels": channel_choices(),
         "statuses": OrderStatus.choices,
-        "status_cards": _status_cards(),
+        "status_cards": _status_cards(scope),
         "nav_section": "order-list",
     }
     if request.headers.get("HX-Target") == "order-results":
@@ -107,28 +110,28 @@ def order_list_view(request):
     return render(request, "channels/order_list.html", context)
 
 
-@login_required
+@roles_required(READ_STOCK)
 @require_GET
 def order_detail_view(request, pk):
-    order = get_object_or_404(order_detail(), pk=pk)
+    order = get_object_or_404(
+        order_detail(warehouses=warehouse_scope(request.user, READ_STOCK)), pk=pk
+    )
     tasks = list(order.pick_tasks.all())
-    roles = user_roles(request.user)
     context = {
         "order": order,
         "lines": list(order.lines.all()),
         "tasks": tasks,
         "history": order_history(order),
         "at_packing": [t for t in tasks if t.quantity_picked and t.put_back_at is None],
-        "can_manage": bool(roles & MANAGERS),
-        "can_ship": bool(roles & (MANAGERS | {Role.ASSOCIATE})),
+        "can_manage": can(request, ORDER_HANDLE),
+        "can_ship": can(request, ORDER_SHIP),
         "nav_section": "order-list",
     }
     return render(request, "channels/order_detail.html", context)
 
 
-def _order_action(request, pk, service, done: str, roles: set[str]):
-    _require(request, roles)
-    order = get_object_or_404(order_detail(), pk=pk)
+def _order_action(request, pk, service, done: str, roles):
+    order = get_object_or_404(order_detail(warehouses=warehouse_scope(request.user, roles)), pk=pk)
     try:
         service(order=order, actor=request.user)
     except (StockConflict, ValidationError) as exc:
@@ -138,7 +141,7 @@ def _order_action(request, pk, service, done: str, roles: set[str]):
     return redirect("order-detail", pk=pk)
 
 
-@login_required
+@roles_required(ORDER_HANDLE)
 @require_POST
 def order_cancel_view(request, pk):
     def cancel(*, order, actor):
@@ -146,19 +149,17 @@ def order_cancel_view(request, pk):
         return order_cancel(order=order, actor=actor, reason=f"{reason} ({actor})")
 
     return _order_action(
-        request, pk, cancel, "Order {order.pk} cancelled: its units are released.", MANAGERS
+        request, pk, cancel, "Order {order.pk} cancelled: its units are released.", ORDER_HANDLE
     )
 
 
-@login_required
+@roles_required(ORDER_SHIP)
 @require_POST
 def order_ship_view(request, pk):
-    return _order_action(
-        request, pk, order_ship, "Order {order.pk} shipped.", MANAGERS | {Role.ASSOCIATE}
-    )
+    return _order_action(request, pk, order_ship, "Order {order.pk} shipped.", ORDER_SHIP)
 
 
-@login_required
+@roles_required(ORDER_HANDLE)
 @require_POST
 def order_put_back_view(request, pk):
     return _order_action(
@@ -166,7 +167,7 @@ def order_put_back_view(request, pk):
         pk,
         order_put_back,
         "The picked units of order {order.pk} are back in their bins.",
-        MANAGERS | {Role.ASSOCIATE},
+        ORDER_HANDLE,
     )
 
 
@@ -175,7 +176,7 @@ def _scan_matches(value: str, *candidates) -> bool:
     return bool(value) and any(value == (c or "").casefold() for c in candidates)
 
 
-@login_required
+@roles_required(FLOOR)
 def my_picks_view(request):
     """The associate's next pick, big: bin, SKU, quantity, its place in the walk. Scan the bin,
     then the SKU, enter the quantity; fewer than asked takes the short-pick path."""
@@ -233,13 +234,13 @@ def my_picks_view(request):
     return render(request, "channels/my_picks.html", context, status=400 if errors else 200)
 
 
-@login_required
+@roles_required(HANDLE_STOCK)
 @require_GET
 def pick_queue_view(request):
-    _require(request, MANAGERS)
-    warehouses = list(Warehouse.objects.order_by("code").only("code", "name"))
+    scope = warehouse_scope(request.user, HANDLE_STOCK)
+    warehouses = list(warehouse_list(warehouses=scope).only("code", "name"))
     chosen = next((w for w in warehouses if w.code == request.GET.get("warehouse")), None)
-    rows = pick_queue(warehouse_id=chosen.pk if chosen else None)
+    rows = pick_queue(warehouse_id=chosen.pk if chosen else None, warehouses=scope)
     associates = associates_of([w.pk for w in warehouses])
     for row in rows:
         for pick in row.picks:
@@ -249,17 +250,17 @@ def pick_queue_view(request):
         "warehouses": warehouses,
         "chosen": chosen,
         "open_total": sum(len(row.picks) for row in rows),
-        "counts": count_requests_open(warehouse_id=chosen.pk if chosen else None),
+        "counts": count_requests_open(warehouse_id=chosen.pk if chosen else None, warehouses=scope),
         "nav_section": "pick-queue",
     }
     return render(request, "channels/pick_queue.html", context)
 
 
-@login_required
+@roles_required(HANDLE_STOCK)
 @require_POST
 def pick_assign_view(request, pk):
-    _require(request, MANAGERS)
-    task = get_object_or_404(PickTask, pk=pk)
+    scope = warehouse_scope(request.user, HANDLE_STOCK)
+    task = get_object_or_404(in_scope(PickTask.objects.all(), scope), pk=pk)
     username = (request.POST.get("assignee") or "").strip()
     assignee = get_user_model().objects.filter(username=username).first() if username else None
     try:

@@ -10,41 +10,40 @@ import logging
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from ims.roles import Role, user_roles
+from ims.kits import roles
+from ims.kits.roles import Role, roles_of
 
 logger = logging.getLogger(__name__)
 
-EVERYONE = None
 NAV = [
-    # (label, url name, roles that see it; EVERYONE = everyone signed in)
-    ("Dashboard", "dashboard", EVERYONE),
-    ("Stock", "stock-search", EVERYONE),
-    ("Purchase orders", "po-list", [Role.MANAGER, Role.PURCHASING, Role.ADMIN]),
-    ("Receiving", "receiving-dock", [Role.ASSOCIATE, Role.MANAGER, Role.ADMIN]),
-    ("Put-away", "putaway-queue", [Role.ASSOCIATE, Role.MANAGER, Role.ADMIN]),
-    ("Discrepancies", "discrepancy-list", [Role.MANAGER, Role.PURCHASING, Role.ADMIN]),
-    ("Orders", "order-list", [Role.MANAGER, Role.ADMIN]),
-    ("My picks", "my-picks", [Role.ASSOCIATE]),
-    ("Pick queue", "pick-queue", [Role.MANAGER, Role.ADMIN]),
-    ("Channels", "channel-list", [Role.MANAGER, Role.ADMIN]),
-    ("Alerts", "replenishment-alerts", [Role.MANAGER, Role.PURCHASING, Role.ADMIN]),
+    # (label, url name, roles that see it: the role set of the screen it opens)
+    ("Dashboard", "dashboard", roles.READ_STOCK),
+    ("Stock", "stock-search", roles.READ_STOCK),
+    ("Purchase orders", "po-list", roles.BUYING_READ),
+    ("Receiving", "receiving-dock", roles.FLOOR),
+    ("Put-away", "putaway-queue", roles.FLOOR),
+    ("Discrepancies", "discrepancy-list", roles.BUYING_READ),
+    ("Orders", "order-list", roles.READ_STOCK),
+    ("My picks", "my-picks", {roles.ASSOCIATE}),
+    ("Pick queue", "pick-queue", roles.HANDLE_STOCK),
+    ("Channels", "channel-list", roles.CHANNEL_READ),
+    ("Alerts", "replenishment-alerts", roles.BUYING_READ),
 ]
 # Count badges beside NAV entries: url name → dotted path of a function returning a number (0
 # shows no badge). Keep each to one cheap query: it runs on every page.
 BADGES = {
     "replenishment-alerts": "inventory.replenishment.selectors.open_alert_count",
 }
-_ = Role  # roles named in NAV entries use Role.MANAGER etc.
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles": set(), "user_role_labels": []}
-    roles = user_roles(user)
+    held = roles_of(user)
     items = []
     for label, name, allowed in NAV:
-        if allowed is not EVERYONE and not roles & set(allowed):
+        if not held.intersection(allowed):
             continue
         try:
             url = reverse(name)
@@ -57,5 +56,5 @@ def navigation(request):
         if name in BADGES:
             item["badge"] = import_string(BADGES[name])()
         items.append(item)
-    labels = [role.label for role in Role if role.value in roles]
-    return {"nav_items": items, "user_roles": roles, "user_role_labels": labels}
+    labels = [role.label for role in Role if role.value in held]
+    return {"nav_items": items, "user_roles": set(held), "user_role_labels": labels}

@@ -5,6 +5,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from ims.kits.access import public
+
 
 def _database() -> str:
     try:
@@ -25,6 +27,7 @@ def _queue() -> str:
         return f"down: {exc.__class__.__name__}"
 
 
+@public
 @require_GET
 def healthz(request):
     checks = {"database": _database(), "queue": _queue()}

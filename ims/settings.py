@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_q",
+    "accounts",
     "inventory",
     "receiving",
     "channels",
@@ -157,7 +158,8 @@ REST_FRAMEWORK = {
         # Api-Key <key>: a sales channel, only on the endpoints that allow channel keys.
         "channels.api.auth.ApiKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every API view names the roles of each action (ims.kits.access, PRODUCT.md's table).
+    "DEFAULT_PERMISSION_CLASSES": ["ims.kits.access.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

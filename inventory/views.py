@@ -6,15 +6,16 @@ inventory/filters.py (shared with the API). A request sent by htmx for one regio
 """
 
 import django_filters
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ims.kits.access import roles_required
+from ims.kits.roles import READ_STOCK, warehouse_scope
 from inventory.filters import StockFilter
-from inventory.models import LocationType, Sku, Warehouse
+from inventory.models import LocationType, Sku
 from inventory.selectors.dashboard import (
     dashboard_figures,
     latest_movements,
@@ -22,7 +23,7 @@ from inventory.selectors.dashboard import (
     sku_overview,
     skus_with_nothing_available,
 )
-from inventory.selectors.stock import movement_list, stock_list
+from inventory.selectors.stock import movement_list, stock_list, warehouse_list
 
 PAGE_SIZES = (25, 50, 100)
 DASHBOARD_DAYS = 14
@@ -75,11 +76,12 @@ def _labels(points) -> list[str]:
     return [point.day.strftime("%d %b") for point in points]
 
 
-@login_required
+@roles_required(READ_STOCK)
 @require_GET
 def dashboard(request):
-    figures = dashboard_figures()
-    series = on_hand_series(days=DASHBOARD_DAYS, on_hand_now=figures.on_hand)
+    scope = warehouse_scope(request.user, READ_STOCK)
+    figures = dashboard_figures(warehouses=scope)
+    series = on_hand_series(days=DASHBOARD_DAYS, on_hand_now=figures.on_hand, warehouses=scope)
     context = {
         "figures": figures,
         "series": series,
@@ -87,17 +89,18 @@ def dashboard(request):
         "activity_values": [point.movements for point in series],
         "chart_labels": _labels(series),
         "movements_today": series[-1].movements,
-        "nothing_available": skus_with_nothing_available(),
-        "latest": latest_movements(),
+        "nothing_available": skus_with_nothing_available(warehouses=scope),
+        "latest": latest_movements(warehouses=scope),
         "days": DASHBOARD_DAYS,
     }
     return render(request, "inventory/dashboard.html", context)
 
 
-@login_required
+@roles_required(READ_STOCK)
 @require_GET
 def stock_search(request):
-    filterset = StockScreenFilter(request.GET or None, queryset=stock_list())
+    scope = warehouse_scope(request.user, READ_STOCK)
+    filterset = StockScreenFilter(request.GET or None, queryset=stock_list(warehouses=scope))
     queryset, sort = _sorted(
         filterset.qs, request.GET.get("sort", DEFAULT_STOCK_SORT), STOCK_SORTS, DEFAULT_STOCK_SORT
     )
@@ -115,7 +118,7 @@ def stock_search(request):
         "sort": sort,
         "per": paginator.per_page,
         "page_sizes": PAGE_SIZES,
-        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "location_types": StockScreenFilter.base_filters["type"].extra["choices"],
         "nav_section": "stock-search",
     }
@@ -125,16 +128,19 @@ def stock_search(request):
     return render(request, "inventory/stock_search.html", context)
 
 
-@login_required
+@roles_required(READ_STOCK)
 @require_GET
 def sku_detail(request, code):
+    scope = warehouse_scope(request.user, READ_STOCK)
     sku = Sku.objects.filter(code=code).first()
     if sku is None:
         message = f"There is no SKU with the code {code}. Check the code, or search stock for it."
         return render(request, "404.html", {"message": message}, status=404)
-    overview = sku_overview(sku=sku)
-    series = on_hand_series(days=SKU_HISTORY_DAYS, on_hand_now=overview.totals.on_hand, sku=sku)
-    ledger = Paginator(movement_list().filter(sku=sku), PAGE_SIZES[0]).get_page(
+    overview = sku_overview(sku=sku, warehouses=scope)
+    series = on_hand_series(
+        days=SKU_HISTORY_DAYS, on_hand_now=overview.totals.on_hand, sku=sku, warehouses=scope
+    )
+    ledger = Paginator(movement_list(warehouses=scope).filter(sku=sku), PAGE_SIZES[0]).get_page(
         request.GET.get("page")
     )
     context = {

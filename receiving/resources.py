@@ -15,7 +15,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.widgets import Widget
 
-from ims.roles import Role
+from ims.kits.roles import Role
 from inventory.imports import ImportResource, register_import
 from inventory.imports.base import adopt
 from inventory.imports.widgets import (

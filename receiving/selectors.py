@@ -21,6 +21,7 @@ from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from ims.kits.roles import in_scope
 from inventory.models import (
     BinStock,
     Location,
@@ -204,14 +205,14 @@ def _sum_of(queryset, field: str, summed: str) -> Expression:
     return Coalesce(Subquery(totals, output_field=IntegerField()), Value(0))
 
 
-def purchase_order_list() -> QuerySet[PurchaseOrder]:
+def purchase_order_list(*, warehouses=None) -> QuerySet[PurchaseOrder]:
     """Purchase orders with supplier and warehouse joined, lines prefetched (SKU joined) and the
     list's figures annotated: line count, units ordered and received, open discrepancies."""
     lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk"))
     open_discrepancies = Discrepancy.objects.filter(
         purchase_order=OuterRef("pk"), resolved_at__isnull=True
     )
-    return (
+    queryset = (
         PurchaseOrder.objects.select_related("supplier", "warehouse")
         .prefetch_related(
             Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("sku"))
@@ -224,12 +225,13 @@ def purchase_order_list() -> QuerySet[PurchaseOrder]:
         )
         .order_by("-created_at", "-id")
     )
+    return in_scope(queryset, warehouses, "warehouse")
 
 
-def purchase_order_detail() -> QuerySet[PurchaseOrder]:
+def purchase_order_detail(*, warehouses=None) -> QuerySet[PurchaseOrder]:
     """One purchase order with everything its page and API detail show, in a fixed number of
     queries: lines, receipts with their lines, discrepancies, put-away tasks."""
-    return purchase_order_list().prefetch_related(
+    return purchase_order_list(warehouses=warehouses).prefetch_related(
         Prefetch(
             "receipts",
             queryset=Receipt.objects.select_related("received_by").prefetch_related(
@@ -246,13 +248,13 @@ def purchase_order_detail() -> QuerySet[PurchaseOrder]:
     )
 
 
-def receivable_purchase_orders() -> QuerySet[PurchaseOrder]:
+def receivable_purchase_orders(*, warehouses=None) -> QuerySet[PurchaseOrder]:
     """What the dock can receive against: open, partially received and received POs."""
-    return purchase_order_list().filter(status__in=RECEIVABLE_STATUSES)
+    return purchase_order_list(warehouses=warehouses).filter(status__in=RECEIVABLE_STATUSES)
 
 
-def discrepancy_list() -> QuerySet[Discrepancy]:
-    return Discrepancy.objects.select_related(
+def discrepancy_list(*, warehouses=None) -> QuerySet[Discrepancy]:
+    queryset = Discrepancy.objects.select_related(
         "purchase_order__supplier",
         "purchase_order__warehouse",
         "sku",
@@ -260,10 +262,11 @@ def discrepancy_list() -> QuerySet[Discrepancy]:
         "location",
         "resolved_by",
     ).order_by("-created_at", "-id")
+    return in_scope(queryset, warehouses, "purchase_order__warehouse")
 
 
-def putaway_task_list() -> QuerySet[PutawayTask]:
-    return PutawayTask.objects.select_related(
+def putaway_task_list(*, warehouses=None) -> QuerySet[PutawayTask]:
+    queryset = PutawayTask.objects.select_related(
         "warehouse",
         "sku",
         "lot",
@@ -273,16 +276,13 @@ def putaway_task_list() -> QuerySet[PutawayTask]:
         "purchase_order",
         "completed_by",
     ).order_by("created_at", "id")
+    return in_scope(queryset, warehouses, "warehouse")
 
 
-def putaway_queue(*, user=None) -> QuerySet[PutawayTask]:
-    """Open tasks in walking order (the suggested bin's travel cost), limited to the warehouses
-    the user works in when they are on any warehouse's staff."""
-    tasks = putaway_task_list().filter(status=PutawayStatus.OPEN)
-    if user is not None and user.is_authenticated:
-        warehouse_ids = list(user.warehouses.values_list("pk", flat=True))
-        if warehouse_ids:
-            tasks = tasks.filter(warehouse_id__in=warehouse_ids)
+def putaway_queue(*, warehouses=None) -> QuerySet[PutawayTask]:
+    """Open tasks in walking order (the suggested bin's travel cost) in `warehouses` (ids;
+    None: all)."""
+    tasks = putaway_task_list(warehouses=warehouses).filter(status=PutawayStatus.OPEN)
     return tasks.order_by(
         F("suggested_location__travel_cost").asc(nulls_last=True), "created_at", "id"
     )

@@ -58,7 +58,9 @@ def places(warehouse):
 
 @pytest.fixture
 def user(db):
-    return factories.user("manager", role="manager")
+    """The signed-in person of most tests: an admin, who may do everything everywhere. What each
+    role may do is tests/api/test_roles.py's and tests/test_doors.py's business."""
+    return factories.user("manager", role="admin")
 
 
 @pytest.fixture

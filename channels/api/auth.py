@@ -8,7 +8,6 @@ never adjust stock or read another channel's orders). User tokens and sessions a
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.permissions import BasePermission
 
 from channels.models import SalesChannel
 from channels.selectors import channel_key_resolve
@@ -20,6 +19,7 @@ class ChannelPrincipal:
     """request.user for a channel key: authenticated, no person, no staff rights."""
 
     is_authenticated = True
+    is_channel_key = True
     is_anonymous = False
     is_active = True
     is_staff = False
@@ -59,27 +59,11 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Unknown or revoked channel key.")
         if not key.channel.active:
             raise exceptions.AuthenticationFailed(f"Channel {key.channel.code} is not active.")
-        context = getattr(request, "parser_context", None) or {}
-        view = context.get("view")
-        allowed = getattr(view, "channel_key_actions", ())
-        if getattr(view, "action", None) not in allowed:
-            raise exceptions.PermissionDenied(
-                "A channel key may only use its own channel's orders, listings and availability."
-            )
+        # What a key may call is each view's `channel_key_actions` (ims.kits.access).
         return ChannelPrincipal(key), key
 
     def authenticate_header(self, request):
         return "Api-Key"
-
-
-class PeopleOnly(BasePermission):
-    """Signed-in people (token or session); channel keys are refused."""
-
-    message = "This needs a user's token or session; a channel key cannot do it."
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and not isinstance(user, ChannelPrincipal))
 
 
 class ApiKeySchema(OpenApiAuthenticationExtension):

@@ -6,11 +6,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from channels.api import serializers as s
-from channels.api.auth import PeopleOnly, channel_of
+from channels.api.auth import channel_of
 from channels.filters import ChannelFilter, ListingFilter
 from channels.models import ChannelKey
 from channels.selectors import channel_availability, channel_list, listing_list
@@ -24,20 +23,9 @@ from channels.services import (
 from channels.sync.pull import channel_pull
 from channels.sync.services import channel_resync, channel_test_connection
 from ims.api.schema import IMSAutoSchema
-from ims.roles import Role, user_roles
+from ims.kits.roles import CHANNEL_CONFIGURE, CHANNEL_OPERATE, CHANNEL_READ
 
-CHANNEL_KEY_ACTIONS = {"list", "retrieve", "listings", "availability"}
-
-
-class IsChannelAdmin(PeopleOnly):
-    """Configuring channels and their keys: managers and admins."""
-
-    message = "Only managers and admins configure channels and their keys."
-
-    def has_permission(self, request, view):
-        return super().has_permission(request, view) and bool(
-            user_roles(request.user) & {Role.MANAGER, Role.ADMIN}
-        )
+CHANNEL_KEY_ACTIONS = {"list", "retrieve", "listings.get", "availability"}
 
 
 @extend_schema_view(
@@ -71,20 +59,21 @@ class ChannelViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     channel_key_actions = CHANNEL_KEY_ACTIONS
 
-    def get_permissions(self):
-        if self.action in CHANNEL_KEY_ACTIONS:
-            return [IsAuthenticated()]
-        if self.action in {
-            "create",
-            "partial_update",
-            "keys",
-            "revoke_key",
-            "resync",
-            "test_connection",
-            "pull_orders",
-        }:
-            return [IsChannelAdmin()]
-        return [PeopleOnly()]
+    roles = {
+        "list": CHANNEL_READ,
+        "retrieve": CHANNEL_READ,
+        "listings.get": CHANNEL_READ,
+        "availability": CHANNEL_READ,
+        "listings.post": CHANNEL_OPERATE,
+        "resync": CHANNEL_OPERATE,
+        "test_connection": CHANNEL_OPERATE,
+        "pull_orders": CHANNEL_OPERATE,
+        # Endpoint, credentials, keys, warehouses, buffer and the active flag: admins only.
+        "create": CHANNEL_CONFIGURE,
+        "partial_update": CHANNEL_CONFIGURE,
+        "keys": CHANNEL_CONFIGURE,
+        "revoke_key": CHANNEL_CONFIGURE,
+    }
 
     def _channels(self):
         channels = channel_list()
@@ -111,7 +100,7 @@ class ChannelViewSet(
     def create(self, request, *args, **kwargs):
         serializer = s.ChannelWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        channel = channel_create(**serializer.validated_data)
+        channel = channel_create(**serializer.validated_data, actor=request.user)
         return Response(
             s.ChannelSerializer(channel_list().get(pk=channel.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -121,7 +110,7 @@ class ChannelViewSet(
         channel = self.get_object()
         serializer = s.ChannelUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        channel = channel_update(channel=channel, **serializer.validated_data)
+        channel = channel_update(channel=channel, **serializer.validated_data, actor=request.user)
         return Response(s.ChannelSerializer(channel_list().get(pk=channel.pk)).data)
 
     @extend_schema(
@@ -143,6 +132,7 @@ class ChannelViewSet(
                 channel=channel,
                 sku=serializer.validated_data["sku"]["code"],
                 external_id=serializer.validated_data.get("external_id", ""),
+                actor=request.user,
             )
             return Response(s.ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
         listings = self.filter_queryset(listing_list().filter(channel=channel)).order_by(
@@ -211,7 +201,9 @@ class ChannelViewSet(
         key = get_object_or_404(
             ChannelKey.objects.select_related("channel"), pk=key_id, channel=channel
         )
-        return Response(s.ChannelKeySerializer(channel_key_revoke(key=key)).data)
+        return Response(
+            s.ChannelKeySerializer(channel_key_revoke(key=key, actor=request.user)).data
+        )
 
     @extend_schema(
         summary="Push every listing of the channel now",

@@ -11,11 +11,10 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from channels.api import serializers as s
-from channels.api.auth import PeopleOnly, channel_of
+from channels.api.auth import channel_of
 from channels.filters import OrderFilter, PickTaskFilter
 from channels.models import SalesChannel
 from channels.selectors import order_list, pick_task_list
@@ -30,6 +29,15 @@ from channels.services import (
     pick_task_confirm,
 )
 from ims.api.schema import IMSAutoSchema
+from ims.kits.access import api_scope, can
+from ims.kits.roles import (
+    FLOOR,
+    HANDLE_STOCK,
+    ORDER_CREATE,
+    ORDER_HANDLE,
+    ORDER_SHIP,
+    READ_STOCK,
+)
 
 ORDER_KEY_ACTIONS = {"list", "retrieve", "create", "cancel", "confirm"}
 
@@ -60,14 +68,20 @@ class OrderViewSet(
     ordering = ["-created_at", "-id"]
     lookup_value_regex = r"\d+"
     channel_key_actions = ORDER_KEY_ACTIONS
-
-    def get_permissions(self):
-        return [IsAuthenticated() if self.action in ORDER_KEY_ACTIONS else PeopleOnly()]
+    roles = {
+        "list": READ_STOCK,
+        "retrieve": READ_STOCK,
+        "create": ORDER_CREATE,
+        "confirm": ORDER_HANDLE,
+        "cancel": ORDER_HANDLE,
+        "put_back": ORDER_HANDLE,
+        "ship": ORDER_SHIP,
+    }
 
     def get_queryset(self):
-        orders = order_list()
-        own = channel_of(self.request)
-        return orders.filter(channel=own) if own else orders
+        return order_list(
+            warehouses=api_scope(self.request, self), channel=channel_of(self.request)
+        )
 
     def _render(self, order, code=status.HTTP_200_OK):
         return Response(s.OrderSerializer(order_list().get(pk=order.pk)).data, status=code)
@@ -133,10 +147,15 @@ class PickTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ordering_fields = ["id", "created_at", "sequence", "status"]
     ordering = ["order__created_at", "order_id", "sequence", "id"]
     lookup_value_regex = r"\d+"
-    permission_classes = [PeopleOnly]
+    roles = {
+        "list": READ_STOCK,
+        "retrieve": READ_STOCK,
+        "confirm": FLOOR,
+        "assign": HANDLE_STOCK,
+    }
 
     def get_queryset(self):
-        return pick_task_list()
+        return pick_task_list(warehouses=api_scope(self.request, self))
 
     @extend_schema(
         summary="Confirm a pick",
@@ -150,8 +169,13 @@ class PickTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def confirm(self, request, pk=None):
         serializer = s.PickConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        task = self.get_object()
+        if not can(request, HANDLE_STOCK) and task.assignee_id not in (None, request.user.pk):
+            raise exceptions.PermissionDenied(
+                f"This pick is assigned to {task.assignee.get_username()}."
+            )
         task = pick_task_confirm(
-            task=self.get_object(),
+            task=task,
             quantity=serializer.validated_data["quantity"],
             actor=request.user,
         )

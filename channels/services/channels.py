@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from channels.models import (
     ChannelKey,
     ChannelWarehouse,
@@ -68,8 +69,10 @@ def channel_create(
     buffer: int = 0,
     warehouses: list[Warehouse] = (),
     active: bool = True,
+    actor=None,
 ) -> SalesChannel:
-    """A channel selling from `warehouses`, in that priority order."""
+    """A channel selling from `warehouses`, in that priority order. The creation is written in
+    the audit log with `actor` (credentials masked)."""
     channel = SalesChannel(
         code=(code or "").strip(),
         name=(name or "").strip(),
@@ -83,7 +86,38 @@ def channel_create(
     channel.full_clean()
     channel.save()
     _set_warehouses(channel, list(warehouses))
+    _audit(channel, "create", actor, after=_snapshot(channel))
     return channel
+
+
+def _snapshot(channel: SalesChannel) -> dict:
+    """What the audit log compares: every configurable field, the warehouses in order."""
+    return {
+        "name": channel.name,
+        "connector": channel.connector,
+        "endpoint_url": channel.endpoint_url,
+        "secret": channel.secret,
+        "settings": dict(channel.settings),
+        "buffer": channel.buffer,
+        "warehouses": ",".join(
+            ChannelWarehouse.objects.filter(channel=channel)
+            .order_by("priority")
+            .values_list("warehouse__code", flat=True)
+        ),
+        "active": channel.active,
+    }
+
+
+def _audit(channel: SalesChannel, action: str, actor, before=None, after=None) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="channel",
+        obj=channel,
+        object_repr=channel.code,
+        before=before,
+        after=after,
+    )
 
 
 _UNSET = object()
@@ -101,11 +135,13 @@ def channel_update(
     buffer=_UNSET,
     warehouses=_UNSET,
     active=_UNSET,
+    actor=None,
 ) -> SalesChannel:
     """Change a channel; the code is its natural key and never changes. `settings` are merged
     into the stored ones (so write-only credentials survive an edit that does not repeat them);
     a setting given as null or "" is removed. `warehouses` replaces the priority list."""
     channel = SalesChannel.objects.select_for_update().get(pk=channel.pk)
+    before = _snapshot(channel)
     for field, value in (
         ("name", name),
         ("connector", connector),
@@ -124,6 +160,7 @@ def channel_update(
     channel.save()
     if warehouses is not _UNSET:
         _set_warehouses(channel, list(warehouses))
+    _audit(channel, "update", actor, before=before, after=_snapshot(channel))
     return channel
 
 
@@ -145,24 +182,37 @@ def channel_key_create(
         key_hash=key_hash(raw),
         created_by=user_or_none(actor),
     )
+    _audit(channel, "key_create", actor, after={"key_prefix": key.prefix, "key_name": key.name})
     return key, raw
 
 
 @transaction.atomic
-def channel_key_revoke(*, key: ChannelKey) -> ChannelKey:
+def channel_key_revoke(*, key: ChannelKey, actor=None) -> ChannelKey:
     """Stop a key working at once. Revoking a revoked key changes nothing."""
-    ChannelKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ChannelKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     key.refresh_from_db()
+    if revoked:
+        _audit(key.channel, "key_revoke", actor, before={"key_prefix": key.prefix})
     return key
 
 
-def listing_create(*, channel: SalesChannel, sku: Sku, external_id: str = "") -> Listing:
+def listing_create(
+    *, channel: SalesChannel, sku: Sku, external_id: str = "", actor=None
+) -> Listing:
     """List `sku` on `channel` under the channel's own id for it (unique per channel)."""
     listing = Listing(channel=channel, sku=sku, external_id=(external_id or "").strip())
     listing.full_clean()
     try:
         with transaction.atomic():
             listing.save()
+            _audit(
+                channel,
+                "listing_create",
+                actor,
+                after={"sku": sku.code, "external_id": listing.external_id},
+            )
     except IntegrityError as exc:  # a concurrent request listed the same SKU or id
         raise ValidationError(
             {"sku": f"{sku.code} or external id {external_id!r} is already listed."}

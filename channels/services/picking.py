@@ -26,7 +26,7 @@ from channels.models import (
     PickTaskStatus,
 )
 from channels.services.channels import user_or_none
-from ims.roles import Role
+from ims.kits.roles import Role
 from inventory.errors import InvalidState
 from inventory.models import (
     SELLABLE_TYPES,

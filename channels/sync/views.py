@@ -2,8 +2,6 @@
 test-connection. Thin: parse, call a selector or one service, render."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -14,9 +12,9 @@ from channels.models import ChannelPullState, SalesChannel, SyncStatus
 from channels.sync.pull import channel_pull
 from channels.sync.selectors import channel_health, listing_sync_list, sync_lag_series
 from channels.sync.services import channel_resync, channel_test_connection
-from ims.roles import Role, user_roles
+from ims.kits.access import roles_required
+from ims.kits.roles import CHANNEL_OPERATE, CHANNEL_READ
 
-MANAGERS = {Role.MANAGER, Role.ADMIN}
 PAGE_SIZES = (25, 50, 100)
 LISTING_SORTS = {
     "sku": ("sku__code",),
@@ -29,15 +27,9 @@ LISTING_SORTS = {
 DEFAULT_SORT = "sku"
 
 
-def _require_manager(request) -> None:
-    if not user_roles(request.user) & MANAGERS:
-        raise PermissionDenied
-
-
-@login_required
+@roles_required(CHANNEL_READ)
 @require_GET
 def channel_list_view(request):
-    _require_manager(request)
     return render(
         request,
         "channels/channels_list.html",
@@ -45,10 +37,9 @@ def channel_list_view(request):
     )
 
 
-@login_required
+@roles_required(CHANNEL_READ)
 @require_GET
 def channel_detail_view(request, code):
-    _require_manager(request)
     channel = get_object_or_404(SalesChannel, code=code)
     filterset = ListingFilter(
         request.GET or None, queryset=listing_sync_list().filter(channel=channel)
@@ -89,20 +80,18 @@ def channel_detail_view(request, code):
     return render(request, "channels/channels_detail.html", context)
 
 
-@login_required
+@roles_required(CHANNEL_OPERATE)
 @require_POST
 def channel_resync_view(request, code):
-    _require_manager(request)
     channel = get_object_or_404(SalesChannel, code=code)
     queued = channel_resync(channel=channel)
     messages.success(request, f"{queued} listing{'s' if queued != 1 else ''} queued for a push.")
     return redirect("channel-detail", code=channel.code)
 
 
-@login_required
+@roles_required(CHANNEL_OPERATE)
 @require_POST
 def channel_test_view(request, code):
-    _require_manager(request)
     channel = get_object_or_404(SalesChannel, code=code)
     ok, detail = channel_test_connection(channel=channel)
     (messages.success if ok else messages.error)(
@@ -111,10 +100,9 @@ def channel_test_view(request, code):
     return redirect("channel-detail", code=channel.code)
 
 
-@login_required
+@roles_required(CHANNEL_OPERATE)
 @require_POST
 def channel_pull_view(request, code):
-    _require_manager(request)
     channel = get_object_or_404(SalesChannel, code=code)
     result = channel_pull(channel=channel)
     if result.busy:

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ims.api.schema import IMSAutoSchema
+from ims.kits.roles import IMPORTS
 from inventory.imports import import_kinds
 from inventory.imports.jobs import import_job_submit, max_file_bytes
 from inventory.models import ImportJob
@@ -79,6 +80,7 @@ class ImportListCreateView(generics.ListAPIView):
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser, FormParser]
     filter_backends = []
+    roles = {"get": IMPORTS, "post": IMPORTS}  # each kind narrows it (its ImportKind.roles)
 
     def get_queryset(self):
         return _visible_jobs(self.request.user)
@@ -116,6 +118,7 @@ class ImportListCreateView(generics.ListAPIView):
 class ImportDetailView(generics.RetrieveAPIView):
     schema = IMSAutoSchema()
     serializer_class = ImportJobSerializer
+    roles = {"get": IMPORTS}
 
     def get_queryset(self):
         return _visible_jobs(self.request.user)

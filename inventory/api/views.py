@@ -10,6 +10,8 @@ from rest_framework.views import APIView
 
 from ims.api.ordering import AliasOrderingFilter
 from ims.api.schema import IMSAutoSchema
+from ims.kits.access import api_scope, require_in_scope
+from ims.kits.roles import CATALOG, HANDLE_STOCK, READ_STOCK, WAREHOUSES
 from inventory.api import serializers as s
 from inventory.filters import (
     AvailabilityFilter,
@@ -19,8 +21,14 @@ from inventory.filters import (
     StockFilter,
     WarehouseFilter,
 )
-from inventory.models import Location, Sku, Warehouse
-from inventory.selectors.stock import availability_list, movement_list, stock_list
+from inventory.models import Sku
+from inventory.selectors.stock import (
+    availability_list,
+    location_list,
+    movement_list,
+    stock_list,
+    warehouse_list,
+)
 from inventory.services import (
     location_create,
     sku_create,
@@ -72,6 +80,12 @@ class SkuViewSet(
     viewsets.GenericViewSet,
 ):
     queryset = Sku.objects.all()
+    roles = {
+        "list": READ_STOCK,
+        "retrieve": READ_STOCK,
+        "create": CATALOG,
+        "partial_update": CATALOG,
+    }
     serializer_class = s.SkuSerializer
     filterset_class = SkuFilter
     filter_backends = FILTERS
@@ -116,12 +130,20 @@ class WarehouseViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = Warehouse.objects.all()
+    roles = {
+        "list": READ_STOCK,
+        "retrieve": READ_STOCK,
+        "create": WAREHOUSES,
+        "partial_update": WAREHOUSES,
+    }
     serializer_class = s.WarehouseSerializer
     filterset_class = WarehouseFilter
     filter_backends = FILTERS
     ordering_aliases = {"code": "code", "name": "name"}
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return warehouse_list(warehouses=api_scope(self.request, self))
 
     def create(self, request, *args, **kwargs):
         serializer = s.WarehouseSerializer(data=request.data)
@@ -139,17 +161,12 @@ class WarehouseViewSet(
         return Response(s.WarehouseSerializer(warehouse).data)
 
 
-def _locations():
-    return Location.objects.select_related("warehouse", "parent").order_by(
-        "warehouse__code", "path"
-    )
-
-
 class LocationListView(generics.ListCreateAPIView):
     """Locations of every warehouse; one is addressed as /locations/{warehouse}/{code}/."""
 
     schema = IMSAutoSchema()
     serializer_class = s.LocationSerializer
+    roles = {"get": READ_STOCK, "post": CATALOG}
     filterset_class = LocationFilter
     filter_backends = FILTERS
     ordering_aliases = {
@@ -161,7 +178,7 @@ class LocationListView(generics.ListCreateAPIView):
     }
 
     def get_queryset(self):
-        return _locations()
+        return location_list(warehouses=api_scope(self.request, self))
 
     @extend_schema(summary="List locations")
     def get(self, request, *args, **kwargs):
@@ -175,6 +192,8 @@ class LocationListView(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         serializer = s.LocationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        warehouse = serializer.validated_data["warehouse"]
+        require_in_scope(api_scope(request, self), warehouse.pk, f"Warehouse {warehouse.code}")
         location = location_create(**serializer.validated_data)
         return Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
 
@@ -189,12 +208,14 @@ class LocationListView(generics.ListCreateAPIView):
 class LocationDetailView(generics.RetrieveAPIView):
     schema = IMSAutoSchema()
     serializer_class = s.LocationSerializer
+    roles = {"get": READ_STOCK}
 
     def get_object(self):
         warehouse, code = self.kwargs["warehouse"], self.kwargs["code"]
         if not (_valid_key(warehouse) and _valid_key(code)):
             raise NotFound()
-        location = _locations().filter(warehouse__code=warehouse, code=code).first()
+        locations = location_list(warehouses=api_scope(self.request, self))
+        location = locations.filter(warehouse__code=warehouse, code=code).first()
         if location is None:
             raise NotFound(f"{warehouse} has no location {code}.")
         return location
@@ -204,6 +225,7 @@ class LocationDetailView(generics.RetrieveAPIView):
 class StockListView(generics.ListAPIView):
     schema = IMSAutoSchema()
     serializer_class = s.StockSerializer
+    roles = {"get": READ_STOCK}
     filterset_class = StockFilter
     filter_backends = FILTERS
     ordering_aliases = {
@@ -214,13 +236,14 @@ class StockListView(generics.ListAPIView):
     }
 
     def get_queryset(self):
-        return stock_list()
+        return stock_list(warehouses=api_scope(self.request, self))
 
 
 @extend_schema(summary="Available units per SKU and warehouse")
 class AvailabilityListView(generics.ListAPIView):
     schema = IMSAutoSchema()
     serializer_class = s.AvailabilitySerializer
+    roles = {"get": READ_STOCK}
     filterset_class = AvailabilityFilter
     filter_backends = FILTERS
     ordering_aliases = {
@@ -232,7 +255,7 @@ class AvailabilityListView(generics.ListAPIView):
     }
 
     def get_queryset(self):
-        return availability_list()
+        return availability_list(warehouses=api_scope(self.request, self))
 
 
 class MovementViewSet(viewsets.ReadOnlyModelViewSet):
@@ -240,13 +263,20 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
 
     schema = IMSAutoSchema()
     serializer_class = s.MovementSerializer
+    roles = {"list": READ_STOCK, "retrieve": READ_STOCK}
     filterset_class = MovementFilter
     filter_backends = FILTERS
     ordering_aliases = {"created_at": "created_at", "id": "id", "quantity": "quantity"}
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
-        return movement_list()
+        return movement_list(warehouses=api_scope(self.request, self))
+
+
+def _require_location_in_scope(request, view, location) -> None:
+    require_in_scope(
+        api_scope(request, view), location.warehouse_id, f"Warehouse {location.warehouse.code}"
+    )
 
 
 @extend_schema(
@@ -259,11 +289,13 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class StockAdjustView(APIView):
     schema = IMSAutoSchema()
+    roles = {"post": HANDLE_STOCK}
 
     def post(self, request):
         serializer = s.StockAdjustSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        _require_location_in_scope(request, self, data["location"])
         movement = stock_adjust(
             sku=data["sku"],
             location=data["location"],
@@ -286,11 +318,13 @@ class StockAdjustView(APIView):
 )
 class StockMoveView(APIView):
     schema = IMSAutoSchema()
+    roles = {"post": HANDLE_STOCK}
 
     def post(self, request):
         serializer = s.StockMoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        _require_location_in_scope(request, self, data["from_location"])
         movement = stock_move(
             sku=data["sku"],
             from_location=data["from_location"],

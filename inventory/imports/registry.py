@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.module_loading import autodiscover_modules
 
-from ims.roles import Role, user_roles
+from ims.kits.roles import Role, roles_of
 
 DEFAULT_ROLES = frozenset({Role.ADMIN.value, Role.MANAGER.value})
 
@@ -28,7 +28,7 @@ class ImportKind:
     roles: frozenset[str]
 
     def allows(self, user) -> bool:
-        return bool(user_roles(user) & self.roles)
+        return bool(roles_of(user) & self.roles)
 
 
 _kinds: dict[str, ImportKind] = {}
@@ -37,7 +37,7 @@ _discovered = False
 
 def register_import(name: str, *, label: str | None = None, roles: Iterable[str] = DEFAULT_ROLES):
     """Class decorator: files of kind `name` are read by the decorated resource. `roles` are the
-    roles (ims.roles.Role) allowed to import them; superusers hold every role."""
+    roles (ims.kits.roles.Role) allowed to import them; superusers hold every role."""
 
     def decorator(resource_class: type) -> type:
         existing = _kinds.get(name)

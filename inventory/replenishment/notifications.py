@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ims.roles import Role
+from ims.kits.roles import Role
 from inventory.models import AlertDigest, AlertStatus, ReplenishmentAlert
 
 MAX_LISTED = 200  # alerts listed in one e-mail; the rest are counted and linked

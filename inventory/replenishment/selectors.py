@@ -8,6 +8,7 @@ from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ims.kits.roles import in_scope
 from inventory.models import (
     AlertStatus,
     MovementKind,
@@ -20,25 +21,27 @@ from inventory.replenishment.projection import with_projection
 from inventory.replenishment.seasons import Threshold
 
 
-def rule_list() -> QuerySet[ReorderRule]:
+def rule_list(*, warehouses=None) -> QuerySet[ReorderRule]:
     """Rules with SKU, warehouse and supplier joined, today's projected figures (`available`,
     `incoming`, `at_dock`, `projected`) and the id of the open alert, if any (`open_alert_id`)."""
     open_alert = ReplenishmentAlert.objects.filter(
         sku=OuterRef("sku"), warehouse=OuterRef("warehouse"), status=AlertStatus.OPEN
     ).values("pk")[:1]
-    return with_projection(
-        ReorderRule.objects.select_related("sku", "warehouse", "supplier")
-    ).annotate(open_alert_id=Subquery(open_alert, output_field=IntegerField()))
+    rules = in_scope(ReorderRule.objects.select_related("sku", "warehouse", "supplier"), warehouses)
+    return with_projection(rules).annotate(
+        open_alert_id=Subquery(open_alert, output_field=IntegerField())
+    )
 
 
-def alert_list() -> QuerySet[ReplenishmentAlert]:
+def alert_list(*, warehouses=None) -> QuerySet[ReplenishmentAlert]:
     """Alerts with what their lists show joined (SKU, warehouse, the rule's supplier, the PO,
     who closed it) and the projected figures now (`current_available`, `current_incoming`,
     `current_at_dock`, `current_projected`) beside those of the moment they were raised."""
+    alerts = ReplenishmentAlert.objects.select_related(
+        "sku", "warehouse", "rule__supplier", "purchase_order", "closed_by"
+    )
     return with_projection(
-        ReplenishmentAlert.objects.select_related(
-            "sku", "warehouse", "rule__supplier", "purchase_order", "closed_by"
-        ),
+        in_scope(alerts, warehouses),
         prefix="current_",
     ).order_by("-created_at", "-id")
 
@@ -61,7 +64,7 @@ class RulePanel:
     chart: ProjectionChart
 
 
-def sku_replenishment(*, sku, on: datetime.date | None = None) -> list[RulePanel]:
+def sku_replenishment(*, sku, on: datetime.date | None = None, warehouses=None) -> list[RulePanel]:
     """The rule in force for each warehouse that has one, with today's projected figures, the
     units picked over the last 30 days and the chart of projected stock against the point. One
     query whatever the number of warehouses."""
@@ -79,7 +82,7 @@ def sku_replenishment(*, sku, on: datetime.date | None = None) -> list[RulePanel
         .values("units")
     )
     rules = (
-        rule_list()
+        rule_list(warehouses=warehouses)
         .filter(sku=sku)
         .annotate(picked=Coalesce(Subquery(picked, output_field=IntegerField()), Value(0)))
         .order_by("warehouse__code")

@@ -6,11 +6,8 @@ filters.py (shared with the API); an htmx request for the results region (HX-Tar
 region only, and without JavaScript the same URLs render whole pages.
 """
 
-from functools import wraps
-
 import django_filters
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
@@ -20,9 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from ims.roles import Role, user_roles
+from ims.kits.access import can, roles_required
+from ims.kits.roles import BUYING, BUYING_READ, warehouse_scope
 from inventory.errors import InvalidState
-from inventory.models import AlertStatus, Sku, Warehouse
+from inventory.models import AlertStatus, Sku
 from inventory.replenishment.filters import ReorderRuleFilter, ReplenishmentAlertFilter
 from inventory.replenishment.forms import BulkAlertsForm, RuleForm, SeasonFormSet
 from inventory.replenishment.selectors import alert_list, rule_list
@@ -33,9 +31,9 @@ from inventory.replenishment.services import (
     reorder_rule_delete,
     reorder_rule_update,
 )
+from inventory.selectors.stock import warehouse_list
 from receiving.models import Supplier
 
-PURCHASING = frozenset({Role.ADMIN, Role.MANAGER, Role.PURCHASING})
 PAGE_SIZES = (25, 50, 100)
 
 ALERT_SORTS = {
@@ -56,17 +54,13 @@ RULE_SORTS = {
 }
 
 
-def purchasing_required(view):
-    """Signed in and holding the purchasing, manager or admin role; otherwise the 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not user_roles(request.user) & PURCHASING:
-            return render(request, "403.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+def _forbidden(request):
+    return render(
+        request,
+        "403.html",
+        {"message": "Viewers read alerts and rules; they cannot change them."},
+        status=403,
+    )
 
 
 def _sorted(queryset, sort: str, allowed: dict, default: str):
@@ -105,19 +99,23 @@ def _alert_filter_data(request):
     return data
 
 
-@purchasing_required
+@roles_required(BUYING_READ)
 @require_http_methods(["GET", "POST"])
 def alert_list_view(request):
+    if request.method == "POST" and not can(request, BUYING):
+        return _forbidden(request)
+    scope = warehouse_scope(request.user, BUYING_READ)
     bulk = BulkAlertsForm(request.POST or None)
     if request.method == "POST" and bulk.is_valid():
         try:
             if bulk.cleaned_data["action"] == "order":
-                _order(request, bulk.cleaned_data["ids"])
+                _order(request, bulk.cleaned_data["ids"], scope)
             else:
                 dismissed = alerts_dismiss(
                     ids=bulk.cleaned_data["ids"],
                     reason=bulk.cleaned_data["reason"],
                     actor=request.user,
+                    warehouses=scope,
                 )
                 messages.success(
                     request,
@@ -130,7 +128,9 @@ def alert_list_view(request):
             for field, problems in error.message_dict.items():
                 bulk.add_error(field if field in bulk.fields else None, problems)
 
-    filterset = AlertScreenFilter(_alert_filter_data(request), queryset=alert_list())
+    filterset = AlertScreenFilter(
+        _alert_filter_data(request), queryset=alert_list(warehouses=scope)
+    )
     queryset, sort = _sorted(
         filterset.qs, request.GET.get("sort", "-created"), ALERT_SORTS, "-created"
     )
@@ -159,7 +159,7 @@ def alert_list_view(request):
             ("-suggested", "Suggested, largest first"),
         ],
         "statuses": AlertStatus.choices,
-        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "suppliers": Supplier.objects.order_by("code").only("code", "name"),
         "bulk": bulk,
         "selected": selected,
@@ -170,8 +170,8 @@ def alert_list_view(request):
     return render(request, "replenishment/alert_list.html", context)
 
 
-def _order(request, ids: list[int]) -> None:
-    result = alerts_order(ids=ids, actor=request.user)
+def _order(request, ids: list[int], scope) -> None:
+    result = alerts_order(ids=ids, actor=request.user, warehouses=scope)
     for purchase_order in result.purchase_orders:
         lines = purchase_order.lines.count()
         messages.success(
@@ -187,10 +187,11 @@ def _order(request, ids: list[int]) -> None:
 # Rules ----------------------------------------------------------------------------------------
 
 
-@purchasing_required
+@roles_required(BUYING_READ)
 @require_http_methods(["GET"])
 def rule_list_view(request):
-    filterset = ReorderRuleFilter(request.GET or None, queryset=rule_list())
+    scope = warehouse_scope(request.user, BUYING_READ)
+    filterset = ReorderRuleFilter(request.GET or None, queryset=rule_list(warehouses=scope))
     queryset, sort = _sorted(filterset.qs, request.GET.get("sort", "sku"), RULE_SORTS, "sku")
     page, per = _page(request, queryset, queryset.order_by().count())
     today = timezone.localdate()
@@ -210,7 +211,7 @@ def rule_list_view(request):
             ("supplier", "Supplier"),
             ("-updated", "Recently changed"),
         ],
-        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "suppliers": Supplier.objects.order_by("code").only("code", "name"),
         "nav_section": "replenishment-alerts",
     }
@@ -237,16 +238,19 @@ def _rule_forms(warehouse, rule, suppliers, data=None):
     return form, formset
 
 
-@purchasing_required
+@roles_required(BUYING_READ)
 @require_http_methods(["GET", "POST"])
 def rule_edit_view(request, code):
+    if request.method == "POST" and not can(request, BUYING):
+        return _forbidden(request)
+    scope = warehouse_scope(request.user, BUYING_READ)
     sku = Sku.objects.filter(code=code).first()
     if sku is None:
         message = f"There is no SKU with the code {code}. Check the code, or search stock for it."
         return render(request, "404.html", {"message": message}, status=404)
-    warehouses = list(Warehouse.objects.order_by("code"))
+    warehouses = list(warehouse_list(warehouses=scope))
     suppliers = list(Supplier.objects.order_by("code").only("code", "name"))
-    rules = {rule.warehouse_id: rule for rule in rule_list().filter(sku=sku)}
+    rules = {rule.warehouse_id: rule for rule in rule_list(warehouses=scope).filter(sku=sku)}
     posted = None
     if request.method == "POST":
         posted = next((w for w in warehouses if w.code == request.POST.get("warehouse")), None)
@@ -256,7 +260,7 @@ def rule_edit_view(request, code):
         rule = rules.get(posted.pk)
         if request.POST.get("action") == "delete":
             if rule is not None:
-                reorder_rule_delete(rule=rule)
+                reorder_rule_delete(rule=rule, actor=request.user)
                 messages.success(
                     request, f"Removed the reorder rule of {sku.code} in {posted.code}."
                 )
@@ -295,10 +299,10 @@ def _save_rule(request, sku, warehouse, rule, form, formset) -> bool:
     values = {**form.cleaned_data, "seasonal": seasons}
     try:
         if rule is None:
-            reorder_rule_create(sku=sku, warehouse=warehouse, **values)
+            reorder_rule_create(sku=sku, warehouse=warehouse, **values, actor=request.user)
             verb = "Added"
         else:
-            reorder_rule_update(rule=rule, **values)
+            reorder_rule_update(rule=rule, **values, actor=request.user)
             verb = "Saved"
     except ValidationError as error:
         for field, problems in error.message_dict.items():

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from ims.kits.roles import in_scope
 from inventory.models import (
     SELLABLE_TYPES,
     AlertStatus,
@@ -88,6 +89,7 @@ def on_hand_series(
     on_hand_now: int,
     sku: Sku | None = None,
     warehouse: Warehouse | None = None,
+    warehouses=None,
     today: datetime.date | None = None,
 ) -> list[DayPoint]:
     """Sellable units at the end of each of the last `days` local days (oldest first) and the
@@ -100,6 +102,7 @@ def on_hand_series(
         movements = movements.filter(sku=sku)
     if warehouse is not None:
         movements = movements.filter(warehouse=warehouse)
+    movements = in_scope(movements, warehouses)
     rows = (
         movements.annotate(day=TruncDate("created_at"))
         .values("day")
@@ -119,21 +122,26 @@ def on_hand_series(
     return points
 
 
-def dashboard_figures() -> DashboardFigures:
-    """The headline figures, in three aggregate queries."""
-    anything_available = WarehouseStock.objects.filter(
-        sku=OuterRef("pk"), on_hand__gt=F("reserved")
+def dashboard_figures(*, warehouses=None) -> DashboardFigures:
+    """The headline figures, in three aggregate queries; `warehouses` (ids; None: all) narrows
+    every figure but the SKU count to those warehouses."""
+    anything_available = in_scope(
+        WarehouseStock.objects.filter(sku=OuterRef("pk"), on_hand__gt=F("reserved")), warehouses
     )
-    open_alert = ReplenishmentAlert.objects.filter(sku=OuterRef("pk"), status=AlertStatus.OPEN)
+    open_alert = in_scope(
+        ReplenishmentAlert.objects.filter(sku=OuterRef("pk"), status=AlertStatus.OPEN), warehouses
+    )
     skus = Sku.objects.filter(active=True).aggregate(
         total=Count("pk"),
         nothing_available=Count("pk", filter=~Q(Exists(anything_available))),
         low_stock=Count("pk", filter=Q(Exists(open_alert))),
     )
-    stock = WarehouseStock.objects.aggregate(
+    stock = in_scope(WarehouseStock.objects.all(), warehouses).aggregate(
         on_hand=Coalesce(Sum("on_hand"), 0), reserved=Coalesce(Sum("reserved"), 0)
     )
-    held = BinStock.objects.filter(quantity__gt=0).aggregate(
+    held = in_scope(
+        BinStock.objects.filter(quantity__gt=0), warehouses, "location__warehouse"
+    ).aggregate(
         docks=Coalesce(Sum("quantity", filter=Q(location__type=LocationType.DOCK)), 0),
         elsewhere=Coalesce(
             Sum(
@@ -154,10 +162,11 @@ def dashboard_figures() -> DashboardFigures:
     )
 
 
-def skus_with_nothing_available(*, limit: int = 8) -> QuerySet[Sku]:
-    """Active SKUs with no available unit anywhere, for the dashboard's short list."""
-    anything_available = WarehouseStock.objects.filter(
-        sku=OuterRef("pk"), on_hand__gt=F("reserved")
+def skus_with_nothing_available(*, limit: int = 8, warehouses=None) -> QuerySet[Sku]:
+    """Active SKUs with no available unit anywhere (in `warehouses`), for the dashboard's
+    short list."""
+    anything_available = in_scope(
+        WarehouseStock.objects.filter(sku=OuterRef("pk"), on_hand__gt=F("reserved")), warehouses
     )
     return (
         Sku.objects.filter(active=True)
@@ -167,8 +176,8 @@ def skus_with_nothing_available(*, limit: int = 8) -> QuerySet[Sku]:
     )
 
 
-def latest_movements(*, limit: int = 10) -> QuerySet[StockMovement]:
-    return movement_list()[:limit]
+def latest_movements(*, limit: int = 10, warehouses=None) -> QuerySet[StockMovement]:
+    return movement_list(warehouses=warehouses)[:limit]
 
 
 @dataclass
@@ -199,23 +208,24 @@ class SkuOverview:
         )
 
 
-def sku_overview(*, sku: Sku) -> SkuOverview:
-    """Totals per warehouse and the bins holding the SKU, in two queries: the warehouse rows, and
-    the bin rows (whose non-sellable units give the 'not sellable' column)."""
-    warehouses: dict[int, WarehouseTotals] = {}
-    for row in availability_list().filter(sku=sku):
-        warehouses[row.warehouse_id] = WarehouseTotals(
+def sku_overview(*, sku: Sku, warehouses=None) -> SkuOverview:
+    """Totals per warehouse (of `warehouses`, ids; None: all) and the bins holding the SKU, in
+    two queries: the warehouse rows, and the bin rows (whose non-sellable units give the 'not
+    sellable' column)."""
+    per_warehouse: dict[int, WarehouseTotals] = {}
+    for row in availability_list(warehouses=warehouses).filter(sku=sku):
+        per_warehouse[row.warehouse_id] = WarehouseTotals(
             warehouse=row.warehouse, on_hand=row.on_hand, reserved=row.reserved
         )
     bins = list(
-        stock_list()
+        stock_list(warehouses=warehouses)
         .filter(sku=sku)
         .order_by("location__warehouse__code", "location__path", "lot__expiry", "pk")
     )
     for row in bins:
         warehouse = row.location.warehouse
-        totals = warehouses.setdefault(warehouse.pk, WarehouseTotals(warehouse=warehouse))
+        totals = per_warehouse.setdefault(warehouse.pk, WarehouseTotals(warehouse=warehouse))
         if not row.location.sellable:
             totals.not_sellable += row.quantity
-    ordered = sorted(warehouses.values(), key=lambda w: w.warehouse.code)
+    ordered = sorted(per_warehouse.values(), key=lambda w: w.warehouse.code)
     return SkuOverview(sku=sku, warehouses=ordered, bins=bins)

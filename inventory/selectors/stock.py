@@ -3,15 +3,29 @@
 from django.db.models import F, OuterRef, QuerySet
 from django.db.models.expressions import Expression
 
-from inventory.models import BinStock, StockMovement, WarehouseStock
+from ims.kits.roles import in_scope
+from inventory.models import BinStock, Location, StockMovement, Warehouse, WarehouseStock
 
 
-def stock_list(*, include_empty: bool = False) -> QuerySet[BinStock]:
+def warehouse_list(*, warehouses=None) -> QuerySet[Warehouse]:
+    """Warehouses, narrowed to `warehouses` (ids; None: all) as every selector here is."""
+    return in_scope(Warehouse.objects.order_by("code"), warehouses, "pk")
+
+
+def location_list(*, warehouses=None) -> QuerySet[Location]:
+    return in_scope(
+        Location.objects.select_related("warehouse", "parent").order_by("warehouse__code", "path"),
+        warehouses,
+    )
+
+
+def stock_list(*, include_empty: bool = False, warehouses=None) -> QuerySet[BinStock]:
     """Units per SKU, location and lot. Rows emptied by moves stay in the table (they are the
     conditional-update targets); they are hidden unless `include_empty`."""
     queryset = BinStock.objects.select_related("sku", "location__warehouse", "lot").order_by(
         "sku__code", "location__warehouse__code", "location__path", "lot__lot_number", "pk"
     )
+    queryset = in_scope(queryset, warehouses, "location__warehouse")
     if not include_empty:
         queryset = queryset.filter(quantity__gt=0)
     return queryset
@@ -26,10 +40,11 @@ def incoming_by_sku_warehouse() -> Expression:
     return incoming_subquery(sku=OuterRef("sku"), warehouse=OuterRef("warehouse"))
 
 
-def availability_list() -> QuerySet[WarehouseStock]:
+def availability_list(*, warehouses=None) -> QuerySet[WarehouseStock]:
     """Per SKU and warehouse: on_hand, reserved, `available` (on_hand - reserved) and
-    `incoming` (open purchase-order quantity), all annotated in the one list query."""
-    return (
+    `incoming` (open purchase-order quantity), all annotated in the one list query; only the
+    `warehouses` given (ids; None: all)."""
+    rows = (
         WarehouseStock.objects.select_related("sku", "warehouse")
         .annotate(
             available_units=F("on_hand") - F("reserved"),
@@ -37,10 +52,12 @@ def availability_list() -> QuerySet[WarehouseStock]:
         )
         .order_by("sku__code", "warehouse__code", "pk")
     )
+    return in_scope(rows, warehouses)
 
 
-def movement_list() -> QuerySet[StockMovement]:
+def movement_list(*, warehouses=None) -> QuerySet[StockMovement]:
     """The ledger, newest first, with everything its rows name already joined."""
-    return StockMovement.objects.select_related(
+    movements = StockMovement.objects.select_related(
         "sku", "warehouse", "lot", "from_location", "to_location", "actor"
     ).order_by("-created_at", "-id")
+    return in_scope(movements, warehouses)

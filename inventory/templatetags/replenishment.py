@@ -5,21 +5,18 @@ number of warehouses."""
 
 from django import template
 
-from ims.roles import Role, user_roles
+from ims.kits.roles import BUYING, READ_STOCK, roles_of, warehouse_scope
 from inventory.replenishment.selectors import sku_replenishment
 
 register = template.Library()
-EDITORS = {Role.ADMIN, Role.MANAGER, Role.PURCHASING}
 
 
 @register.inclusion_tag("replenishment/_sku_panel.html", takes_context=True)
 def replenishment_panel(context, sku):
-    roles = context.get("user_roles")  # from ims.context_processors.navigation
-    if roles is None:
-        user = getattr(context.get("request"), "user", None)
-        roles = user_roles(user) if user is not None else set()
+    user = getattr(context.get("request"), "user", None)
+    scope = warehouse_scope(user, READ_STOCK) if user is not None else frozenset()
     return {
         "sku": sku,
-        "panels": sku_replenishment(sku=sku),
-        "can_edit": bool(roles & EDITORS),
+        "panels": sku_replenishment(sku=sku, warehouses=scope),
+        "can_edit": bool(roles_of(user) & BUYING),
     }

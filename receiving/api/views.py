@@ -1,21 +1,21 @@
 """Receiving endpoints (API.md, "Receiving"): parse, call one service, render.
 
-Reading needs any signed-in user; writing needs a role (ims.roles): purchase orders and
-suppliers are purchasing's and managers', receipts and put-away are the dock's (associates and
-managers), resolving a discrepancy is a manager's.
+Who may call each action is PRODUCT.md's table (ims.kits.roles): purchase orders and suppliers
+are purchasing's and managers', receipts and put-away the dock's (associates and managers),
+resolving a discrepancy a manager's; managers and associates see only their warehouses' rows.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import BasePermission
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from ims.api.ordering import AliasOrderingFilter
 from ims.api.schema import IMSAutoSchema
-from ims.roles import Role, user_roles
+from ims.kits.access import api_scope, require_in_scope
+from ims.kits.roles import BUYING, BUYING_READ, FLOOR, HANDLE_STOCK, RECEIVING_READ
 from receiving.api import inputs as i
 from receiving.api import serializers as s
 from receiving.filters import (
@@ -44,40 +44,17 @@ from receiving.services import (
     supplier_update,
 )
 
-PURCHASING = frozenset({Role.ADMIN, Role.MANAGER, Role.PURCHASING})
-DOCK = frozenset({Role.ADMIN, Role.MANAGER, Role.ASSOCIATE})
-MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
-
 
 def _valid_key(value: str) -> bool:
     return "\x00" not in value and len(value) <= 200
 
 
-class WriteRoles(BasePermission):
-    """Reads for everyone signed in; each write action names the roles it needs
-    (`write_roles = {"action": roles}`)."""
-
-    message = "Your role may not do this."
-
-    def has_permission(self, request, view):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return True
-        roles = view.write_roles.get(view.action)
-        if roles is None:
-            return True
-        if not user_roles(request.user) & {str(r) for r in roles}:
-            labels = ", ".join(Role(r).label.lower() for r in sorted(roles))
-            raise PermissionDenied(f"Only these roles may do this: {labels}.")
-        return True
-
-
 class ReceivingViewSet(viewsets.GenericViewSet):
     schema = IMSAutoSchema()
     filter_backends = [DjangoFilterBackend, AliasOrderingFilter]
-    write_roles: dict = {}
 
-    def get_permissions(self):
-        return [*super().get_permissions(), WriteRoles()]
+    def scope(self):
+        return api_scope(self.request, self)
 
 
 @extend_schema_view(
@@ -103,7 +80,12 @@ class SupplierViewSet(
     lookup_value_regex = r"[^/]+"
     ordering_aliases = {"code": "code", "name": "name", "created_at": "created_at"}
     http_method_names = ["get", "post", "patch", "head", "options"]
-    write_roles = {"create": PURCHASING, "partial_update": PURCHASING}
+    roles = {
+        "list": BUYING_READ,
+        "retrieve": BUYING_READ,
+        "create": BUYING,
+        "partial_update": BUYING,
+    }
 
     def get_object(self):
         if not _valid_key(self.kwargs["code"]):
@@ -162,18 +144,20 @@ class PurchaseOrderViewSet(
         "supplier": "supplier__code",
         "warehouse": "warehouse__code",
     }
-    write_roles = {
-        "create": PURCHASING,
-        "open": PURCHASING,
-        "cancel": PURCHASING,
-        "close": PURCHASING,
-        "receipts": DOCK,
+    roles = {
+        "list": RECEIVING_READ,
+        "retrieve": RECEIVING_READ,
+        "create": BUYING,
+        "open": BUYING,
+        "cancel": BUYING,
+        "close": BUYING,
+        "receipts": FLOOR,
     }
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return purchase_order_detail()
-        return purchase_order_list()
+            return purchase_order_detail(warehouses=self.scope())
+        return purchase_order_list(warehouses=self.scope())
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -193,6 +177,8 @@ class PurchaseOrderViewSet(
         serializer = i.PurchaseOrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        warehouse = data["warehouse"]
+        require_in_scope(self.scope(), warehouse.pk, f"Warehouse {warehouse.code}")
         purchase_order = purchase_order_create(
             number=data.get("number"),
             supplier=data["supplier"],
@@ -289,10 +275,10 @@ class DiscrepancyViewSet(ReceivingViewSet, mixins.ListModelMixin, mixins.Retriev
         "sku": "sku__code",
         "purchase_order": "purchase_order__number",
     }
-    write_roles = {"resolve": MANAGERS}
+    roles = {"list": RECEIVING_READ, "retrieve": RECEIVING_READ, "resolve": HANDLE_STOCK}
 
     def get_queryset(self):
-        return discrepancy_list()
+        return discrepancy_list(warehouses=self.scope())
 
     @extend_schema(
         summary="Resolve a discrepancy with a note (who and when are recorded)",
@@ -334,10 +320,10 @@ class PutawayTaskViewSet(ReceivingViewSet, mixins.ListModelMixin, mixins.Retriev
         "quantity": "quantity",
         "walk": "suggested_location__travel_cost",
     }
-    write_roles = {"complete": DOCK}
+    roles = {"list": FLOOR, "retrieve": FLOOR, "complete": FLOOR}
 
     def get_queryset(self):
-        return putaway_task_list()
+        return putaway_task_list(warehouses=self.scope())
 
     @extend_schema(
         summary="Confirm a put-away: the units move into the bin and become sellable",

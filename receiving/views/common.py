@@ -1,42 +1,10 @@
-"""What every receiving screen shares: role checks, pagination, htmx partial detection."""
+"""What every receiving screen shares: pagination, htmx partial detection, redirects."""
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ims.roles import Role, user_roles
-
 PAGE_SIZES = (25, 50, 100)
-PURCHASING = (Role.ADMIN, Role.MANAGER, Role.PURCHASING)
-DOCK = (Role.ADMIN, Role.MANAGER, Role.ASSOCIATE)
-MANAGERS = (Role.ADMIN, Role.MANAGER)
-EVERY_ROLE = tuple(Role)
-
-
-def roles_required(*roles):
-    """Signed in and holding one of `roles`; otherwise the 403 page. The view finds the user's
-    roles in `request.roles` (one query, shared with the template)."""
-    allowed = {str(role) for role in roles}
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            request.roles = user_roles(request.user)
-            if not request.roles & allowed:
-                return render(request, "403.html", status=403)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def can(request, roles) -> bool:
-    return bool(request.roles & {str(role) for role in roles})
 
 
 def page_size(request) -> int:

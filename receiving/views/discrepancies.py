@@ -7,8 +7,10 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from ims.kits.access import can, roles_required
+from ims.kits.roles import BUYING_READ, HANDLE_STOCK, warehouse_scope
 from inventory.errors import StockConflict
-from inventory.models import Warehouse
+from inventory.selectors.stock import warehouse_list
 from receiving.filters import DiscrepancyFilter
 from receiving.forms import ResolveForm
 from receiving.models import DiscrepancyCode
@@ -16,16 +18,12 @@ from receiving.selectors import discrepancy_list
 from receiving.services import discrepancy_resolve
 from receiving.services.discrepancies import RELEASABLE_CODES
 from receiving.views.common import (
-    MANAGERS,
     PAGE_SIZES,
-    PURCHASING,
     back_to,
-    can,
     is_htmx,
     not_found,
     page_size,
     paginate,
-    roles_required,
     wants_region,
 )
 
@@ -43,18 +41,19 @@ def _row_context(request, discrepancy, form=None):
     return {
         "d": discrepancy,
         "resolve_form": form,
-        "can_resolve": can(request, MANAGERS),
+        "can_resolve": can(request, HANDLE_STOCK),
         "releasable": RELEASABLE_CODES,
     }
 
 
-@roles_required(*PURCHASING)
+@roles_required(BUYING_READ)
 @require_GET
 def discrepancy_list_view(request):
     data = request.GET.copy() if request.GET else QueryDict(mutable=True)
     if "resolved" not in data:
         data["resolved"] = "false"  # open ones unless asked otherwise
-    filterset = DiscrepancyFilter(data, queryset=discrepancy_list())
+    scope = warehouse_scope(request.user, BUYING_READ)
+    filterset = DiscrepancyFilter(data, queryset=discrepancy_list(warehouses=scope))
     page = paginate(request, filterset.qs)
     context = {
         "form": filterset.form,
@@ -67,8 +66,8 @@ def discrepancy_list_view(request):
         "sorts": SORTS,
         "per": page_size(request),
         "page_sizes": PAGE_SIZES,
-        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
-        "can_resolve": can(request, MANAGERS),
+        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
+        "can_resolve": can(request, HANDLE_STOCK),
         "releasable": RELEASABLE_CODES,
         "nav_section": "discrepancy-list",
     }
@@ -77,10 +76,11 @@ def discrepancy_list_view(request):
     return render(request, "receiving/discrepancy_list.html", context)
 
 
-@roles_required(*MANAGERS)
+@roles_required(HANDLE_STOCK)
 @require_POST
 def discrepancy_resolve_view(request, pk):
-    discrepancy = discrepancy_list().filter(pk=pk).first()
+    scope = warehouse_scope(request.user, HANDLE_STOCK)
+    discrepancy = discrepancy_list(warehouses=scope).filter(pk=pk).first()
     if discrepancy is None:
         return not_found(request, f"There is no discrepancy {pk}.")
     form = ResolveForm(request.POST)

@@ -9,39 +9,38 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ims.kits.access import roles_required
+from ims.kits.roles import FLOOR, in_scope, warehouse_scope
 from inventory.errors import StockConflict
-from inventory.models import Sku, Warehouse
+from inventory.models import Sku
+from inventory.selectors.stock import warehouse_list
 from receiving.filters import PurchaseOrderFilter
 from receiving.forms import DockLineForm
 from receiving.models import PurchaseOrder, Receipt
 from receiving.selectors import receivable_purchase_orders
 from receiving.services import receipt_create, receipt_line_add
 from receiving.views.common import (
-    DOCK,
     PAGE_SIZES,
     is_htmx,
     not_found,
     page_size,
     paginate,
-    roles_required,
     wants_region,
 )
 
 
-@roles_required(*DOCK)
+@roles_required(FLOOR)
 @require_GET
 def dock_view(request):
     """Purchase orders the dock can receive against; scanning a PO number opens it."""
+    scope = warehouse_scope(request.user, FLOOR)
     scanned = (request.GET.get("scan") or "").strip()
     if scanned:
-        match = receivable_purchase_orders().filter(number__iexact=scanned).first()
+        match = receivable_purchase_orders(warehouses=scope).filter(number__iexact=scanned).first()
         if match is not None:
             return redirect("receiving-receive", number=match.number)
         messages.error(request, f"No open purchase order has the number {scanned}.")
-    orders = receivable_purchase_orders()
-    warehouse_ids = list(request.user.warehouses.values_list("pk", flat=True))
-    if warehouse_ids and "warehouse" not in request.GET:
-        orders = orders.filter(warehouse_id__in=warehouse_ids)  # the user's own docks first
+    orders = receivable_purchase_orders(warehouses=scope)
     filterset = PurchaseOrderFilter(request.GET or None, queryset=orders)
     page = paginate(request, filterset.qs.order_by("expected_date", "number"))
     context = {
@@ -50,7 +49,7 @@ def dock_view(request):
         "orders": page.object_list,
         "per": page_size(request),
         "page_sizes": PAGE_SIZES,
-        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "nav_section": "receiving-dock",
     }
     if wants_region(request, "dock-results"):
@@ -58,10 +57,11 @@ def dock_view(request):
     return render(request, "receiving/dock.html", context)
 
 
-def _receiving_po(number: str):
-    return (
-        PurchaseOrder.objects.select_related("supplier", "warehouse").filter(number=number).first()
-    )
+def _receiving_po(request, number: str):
+    """The PO by number, if it is in a warehouse the user works the dock of."""
+    orders = PurchaseOrder.objects.select_related("supplier", "warehouse")
+    scope = warehouse_scope(request.user, FLOOR)
+    return in_scope(orders, scope).filter(number=number).first()
 
 
 def _panel_context(purchase_order, receipt, form, flagged_ids=()):
@@ -86,10 +86,10 @@ def _panel_context(purchase_order, receipt, form, flagged_ids=()):
     }
 
 
-@roles_required(*DOCK)
+@roles_required(FLOOR)
 @require_http_methods(["GET", "POST"])
 def receive_view(request, number):
-    purchase_order = _receiving_po(number)
+    purchase_order = _receiving_po(request, number)
     if purchase_order is None:
         return not_found(request, f"There is no purchase order {number}.")
     receipt_id = request.POST.get("receipt") or request.GET.get("receipt")
@@ -128,12 +128,12 @@ def receive_view(request, number):
     return render(request, "receiving/receive.html", context)
 
 
-@roles_required(*DOCK)
+@roles_required(FLOOR)
 @require_GET
 def dock_sku_lookup_view(request, number):
     """What the dock screen shows once a SKU is scanned: its name, whether it needs a lot, and
     what the PO expects of it. JSON, for the screen's script."""
-    purchase_order = _receiving_po(number)
+    purchase_order = _receiving_po(request, number)
     code = (request.GET.get("code") or "").strip()
     if purchase_order is None or not code:
         return JsonResponse({"found": False, "message": "Scan or type a SKU."}, status=404)

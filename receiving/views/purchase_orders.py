@@ -6,22 +6,19 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from ims.kits.access import can, roles_required
+from ims.kits.roles import BUYING, FLOOR, RECEIVING_READ, in_scope, warehouse_scope
 from inventory.errors import StockConflict
-from inventory.models import Warehouse
+from inventory.selectors.stock import warehouse_list
 from receiving.filters import PurchaseOrderFilter
 from receiving.models import PurchaseOrder, PurchaseOrderStatus, Supplier
 from receiving.selectors import purchase_order_detail, purchase_order_list
 from receiving.services import purchase_order_cancel, purchase_order_close, purchase_order_open
 from receiving.views.common import (
-    DOCK,
-    EVERY_ROLE,
     PAGE_SIZES,
-    PURCHASING,
-    can,
     not_found,
     page_size,
     paginate,
-    roles_required,
     wants_region,
 )
 
@@ -37,10 +34,12 @@ SORTS = [
 ]
 
 
-@roles_required(*EVERY_ROLE)
+@roles_required(RECEIVING_READ)
 @require_GET
 def purchase_order_list_view(request):
-    filterset = PurchaseOrderFilter(request.GET or None, queryset=purchase_order_list())
+    scope = warehouse_scope(request.user, RECEIVING_READ)
+    orders = purchase_order_list(warehouses=scope)
+    filterset = PurchaseOrderFilter(request.GET or None, queryset=orders)
     page = paginate(request, filterset.qs)
     context = {
         "filter": filterset,
@@ -54,7 +53,7 @@ def purchase_order_list_view(request):
         "statuses": PurchaseOrderStatus.choices,
         "chosen_statuses": request.GET.getlist("status"),
         "suppliers": Supplier.objects.order_by("code").only("code", "name"),
-        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "nav_section": "po-list",
     }
     if wants_region(request, "po-results"):
@@ -62,14 +61,15 @@ def purchase_order_list_view(request):
     return render(request, "receiving/po_list.html", context)
 
 
-def _purchase_order(number: str):
-    return purchase_order_detail().filter(number=number).first()
+def _purchase_order(request, number: str):
+    scope = warehouse_scope(request.user, RECEIVING_READ)
+    return purchase_order_detail(warehouses=scope).filter(number=number).first()
 
 
-@roles_required(*EVERY_ROLE)
+@roles_required(RECEIVING_READ)
 @require_GET
 def purchase_order_detail_view(request, number):
-    purchase_order = _purchase_order(number)
+    purchase_order = _purchase_order(request, number)
     if purchase_order is None:
         return not_found(request, f"There is no purchase order {number}.")
     context = {
@@ -78,8 +78,8 @@ def purchase_order_detail_view(request, number):
         "receipts": purchase_order.receipts.all(),
         "discrepancies": purchase_order.discrepancies.all(),
         "tasks": purchase_order.putaway_tasks.all(),
-        "can_manage": can(request, PURCHASING),
-        "can_receive": can(request, DOCK) and purchase_order.receivable,
+        "can_manage": can(request, BUYING),
+        "can_receive": can(request, FLOOR) and purchase_order.receivable,
         "nav_section": "po-list",
     }
     return render(request, "receiving/po_detail.html", context)
@@ -92,10 +92,11 @@ ACTIONS = {
 }
 
 
-@roles_required(*PURCHASING)
+@roles_required(BUYING)
 @require_POST
 def purchase_order_action_view(request, number, action):
-    purchase_order = PurchaseOrder.objects.filter(number=number).first()
+    scope = warehouse_scope(request.user, BUYING)
+    purchase_order = in_scope(PurchaseOrder.objects.all(), scope).filter(number=number).first()
     if purchase_order is None or action not in ACTIONS:
         return not_found(request, f"There is no purchase order {number}.")
     service, done = ACTIONS[action]

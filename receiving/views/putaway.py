@@ -6,31 +6,32 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ims.kits.access import roles_required
+from ims.kits.roles import FLOOR, warehouse_scope
 from inventory.errors import StockConflict
-from inventory.models import Warehouse
+from inventory.selectors.stock import warehouse_list
 from receiving.filters import PutawayTaskFilter
 from receiving.forms import PutawayConfirmForm
 from receiving.models import PutawayStatus
 from receiving.selectors import putaway_queue, putaway_task_list
 from receiving.services import putaway_complete
 from receiving.views.common import (
-    DOCK,
     PAGE_SIZES,
     not_found,
     page_size,
     paginate,
-    roles_required,
     wants_region,
 )
 
 SORTS = [("walk", "Walking order"), ("created", "Oldest first"), ("sku", "SKU")]
 
 
-@roles_required(*DOCK)
+@roles_required(FLOOR)
 @require_GET
 def putaway_queue_view(request):
     scanned = (request.GET.get("q") or "").strip()
-    queue = putaway_queue(user=request.user)
+    scope = warehouse_scope(request.user, FLOOR)
+    queue = putaway_queue(warehouses=scope)
     filterset = PutawayTaskFilter(request.GET or None, queryset=queue)
     tasks = filterset.qs
     if scanned and len(page_tasks := list(tasks[:2])) == 1:
@@ -45,7 +46,7 @@ def putaway_queue_view(request):
         "sorts": SORTS,
         "per": page_size(request),
         "page_sizes": PAGE_SIZES,
-        "warehouses": Warehouse.objects.order_by("code").only("code", "name"),
+        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "nav_section": "putaway-queue",
     }
     if wants_region(request, "putaway-results"):
@@ -53,10 +54,10 @@ def putaway_queue_view(request):
     return render(request, "receiving/putaway_queue.html", context)
 
 
-@roles_required(*DOCK)
+@roles_required(FLOOR)
 @require_http_methods(["GET", "POST"])
 def putaway_task_view(request, pk):
-    task = putaway_task_list().filter(pk=pk).first()
+    task = putaway_task_list(warehouses=warehouse_scope(request.user, FLOOR)).filter(pk=pk).first()
     if task is None:
         return not_found(request, f"There is no put-away task {pk}.")
     if task.status != PutawayStatus.OPEN:

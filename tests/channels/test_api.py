@@ -1,6 +1,7 @@
 """The orders API (API.md, "Channels and orders"): shapes, status codes, channel keys."""
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from channels.models import ChannelKey, Listing, Order
@@ -230,12 +231,14 @@ def test_a_channel_key_acts_only_for_its_own_channel(api, shop, shirt, warehouse
     assert client.get("/api/v1/orders/", {"channel": "OTHER"}).json()["results"] == []
 
     assert client.get("/api/v1/channels/OTHER/listings/").status_code == 404
-    assert client.post("/api/v1/channels/OTHER/listings/", {"sku": "SHIRT"}).status_code == 404
+    # listing a SKU is a manager's, never a key's
+    assert client.post("/api/v1/channels/OTHER/listings/", {"sku": "SHIRT"}).status_code == 403
     assert client.get("/api/v1/channels/OTHER/availability/").status_code == 404
     assert Listing.objects.filter(channel=other).count() == 1
     assert [c["code"] for c in client.get("/api/v1/channels/").json()["results"]] == ["SHOP"]
     assert client.get("/api/v1/channels/SHOP/availability/").status_code == 200
-    assert client.post("/api/v1/channels/SHOP/listings/", {"sku": "SHIRT"}).status_code == 201
+    # a key reads its listings; listing a SKU is the channel manager's (PRODUCT.md)
+    assert client.post("/api/v1/channels/SHOP/listings/", {"sku": "SHIRT"}).status_code == 403
 
     # Not the warehouse's business, nor configuration: refused.
     assert client.patch("/api/v1/channels/SHOP/", {"buffer": 9}, format="json").status_code == 403
@@ -270,15 +273,21 @@ def test_keys_are_shown_once_stored_hashed_and_revocable(api, shop, shirt):
         assert client.get("/api/v1/orders/").status_code == 401
 
 
-def test_only_managers_and_admins_configure_channels(shop, db):
-    from rest_framework.authtoken.models import Token
+def test_only_admins_configure_channels(shop, db):
+    def client_of(person):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=person).key}")
+        return client
 
-    clerk = factories.user("clerk", role="associate")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=clerk).key}")
-    assert client.get("/api/v1/channels/").status_code == 200
-    assert client.post("/api/v1/channels/SHOP/keys/").status_code == 403
-    assert client.post("/api/v1/channels/", {"code": "X", "name": "X"}).status_code == 403
+    clerk = client_of(factories.user("clerk", role="associate"))
+    assert clerk.get("/api/v1/channels/").status_code == 403  # associates don't see channels
+    boss = client_of(factories.user("boss", role="manager"))
+    assert boss.get("/api/v1/channels/").status_code == 200
+    for client in (clerk, boss):
+        assert client.post("/api/v1/channels/SHOP/keys/").status_code == 403
+        assert client.post("/api/v1/channels/", {"code": "X", "name": "X"}).status_code == 403
+        patch = client.patch("/api/v1/channels/SHOP/", {"endpoint_url": "http://x"}, format="json")
+        assert patch.status_code == 403
 
 
 def test_list_and_detail_query_counts_do_not_grow(
@@ -288,13 +297,13 @@ def test_list_and_detail_query_counts_do_not_grow(
     factories.stock(mug, places.bin2, 50)
     for n in range(12):
         place(shop, f"Q-{n}", (shirt if n < 5 else mug, 1), (mug, 1))
-    # token, count, page, lines; the same for 1 or 500 orders
-    with django_assert_max_num_queries(4):
+    # token, roles, count, page, lines; the same for 1 or 500 orders
+    with django_assert_max_num_queries(5):
         assert len(api.get("/api/v1/orders/?page_size=50").json()["results"]) == 12
     order = Order.objects.first()
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert api.get(f"/api/v1/orders/{order.pk}/").status_code == 200
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert len(api.get("/api/v1/pick-tasks/?page_size=50").json()["results"]) == 17
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         api.get("/api/v1/channels/SHOP/availability/")

@@ -186,7 +186,7 @@ def test_bad_token_is_401(db):
 
 
 def test_token_endpoint(db):
-    factories.user("alice", password="s3cret-pass!")
+    factories.user("alice", password="s3cret-pass!", role="viewer")
     client = APIClient()
     response = client.post(
         "/api/v1/auth/token/", {"username": "alice", "password": "s3cret-pass!"}, format="json"
@@ -208,7 +208,7 @@ def test_token_endpoint(db):
     ],
 )
 def test_token_endpoint_bad_credentials(db, body):
-    factories.user("alice", password="s3cret-pass!")
+    factories.user("alice", password="s3cret-pass!", role="viewer")
     assert_error(APIClient().post("/api/v1/auth/token/", body, format="json"), 400, "invalid")
 
 

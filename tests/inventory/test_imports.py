@@ -380,8 +380,12 @@ def test_api_jobs_of_others_are_hidden_from_users_without_the_role(api):
     ).json()["id"]
     client = APIClient()
     client.force_authenticate(factories.user("picker", role="associate"))
-    assert client.get(f"/api/v1/imports/{job_id}/").status_code == 404
-    assert client.get("/api/v1/imports/").json()["results"] == []
+    assert client.get(f"/api/v1/imports/{job_id}/").status_code == 403
+    assert client.get("/api/v1/imports/").status_code == 403
+    buyer = APIClient()
+    buyer.force_authenticate(factories.user("buyer", role="purchasing"))  # may import POs
+    assert buyer.get(f"/api/v1/imports/{job_id}/").status_code == 404
+    assert buyer.get("/api/v1/imports/").json()["results"] == []
     assert [j["id"] for j in api.get("/api/v1/imports/").json()["results"]] == [job_id]
 
 

@@ -19,7 +19,9 @@ def client_for(user):
 
 @pytest.fixture
 def associate(db, warehouse):
-    return client_for(factories.user("dockhand", role="associate"))
+    person = factories.user("dockhand", role="associate")
+    warehouse.staff.add(person)  # associates act only where they work
+    return client_for(person)
 
 
 def test_create_open_receive_close_through_the_api(api, supplier, warehouse, places, sku, lot_sku):

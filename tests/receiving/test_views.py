@@ -19,8 +19,10 @@ def manager(client, user):
 
 
 @pytest.fixture
-def associate(client, db):
-    client.force_login(factories.user("dockhand", role="associate"))
+def associate(client, warehouse):
+    person = factories.user("dockhand", role="associate")
+    warehouse.staff.add(person)  # associates act only where they work
+    client.force_login(person)
     return client
 
 

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels.demo import seed_channels_and_orders as seed_orders
-from ims.roles import Role
+from ims.kits.roles import Role
 from inventory.models import Location, LocationType, Sku, Warehouse
 from inventory.replenishment.demo import seed_reorder_rules as seed_rules
 from inventory.services import location_create, stock_adjust, warehouse_create
@@ -51,6 +51,7 @@ DEMO_USERS = [
     DemoUser("associate.leeds", "Tom Hughes", Role.ASSOCIATE, ("WH1",)),
     DemoUser("associate.bristol", "Priya Shah", Role.ASSOCIATE, ("WH2",)),
     DemoUser("purchasing", "Dan Clarke", Role.PURCHASING),
+    DemoUser("viewer", "Vic Reed", Role.VIEWER),
 ]
 WAREHOUSES = [("WH1", "Leeds DC", 0.85), ("WH2", "Bristol", 0.55)]  # code, name, share stocked
 

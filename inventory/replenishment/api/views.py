@@ -1,7 +1,7 @@
 """Replenishment endpoints (API.md, "Replenishment"): parse, call one service, render.
 
-Reading needs any signed-in user; writing (rules, ordering, dismissing) needs the purchasing,
-manager or admin role.
+Purchasing, managers (their warehouses) and admins read and write; viewers read
+(PRODUCT.md's table, ims.kits.roles).
 """
 
 import datetime
@@ -11,13 +11,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import BasePermission
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ims.api.ordering import AliasOrderingFilter
 from ims.api.schema import IMSAutoSchema
-from ims.roles import Role, user_roles
+from ims.kits.access import api_scope, require_in_scope
+from ims.kits.roles import BUYING, BUYING_READ
 from inventory.replenishment.api import serializers as s
 from inventory.replenishment.filters import ReorderRuleFilter, ReplenishmentAlertFilter
 from inventory.replenishment.selectors import alert_list, rule_list
@@ -31,7 +31,6 @@ from inventory.replenishment.services import (
 from receiving.api.serializers import PurchaseOrderSerializer
 from receiving.selectors import purchase_order_list
 
-PURCHASING = frozenset({Role.ADMIN, Role.MANAGER, Role.PURCHASING})
 ON_PARAMETER = OpenApiParameter(
     "on",
     OpenApiTypes.DATE,
@@ -39,23 +38,12 @@ ON_PARAMETER = OpenApiParameter(
 )
 
 
-class PurchasingWrites(BasePermission):
-    """Reads for everyone signed in; writes for purchasing, managers and admins."""
-
-    def has_permission(self, request, view):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return True
-        if not user_roles(request.user) & PURCHASING:
-            raise PermissionDenied("Only purchasing, managers and admins may do this.")
-        return True
-
-
 class ReplenishmentViewSet(viewsets.GenericViewSet):
     schema = IMSAutoSchema()
     filter_backends = [DjangoFilterBackend, AliasOrderingFilter]
 
-    def get_permissions(self):
-        return [*super().get_permissions(), PurchasingWrites()]
+    def scope(self):
+        return api_scope(self.request, self)
 
 
 @extend_schema_view(
@@ -95,8 +83,16 @@ class ReorderRuleViewSet(
         "updated_at": "updated_at",
     }
 
+    roles = {
+        "list": BUYING_READ,
+        "retrieve": BUYING_READ,
+        "create": BUYING,
+        "partial_update": BUYING,
+        "destroy": BUYING,
+    }
+
     def get_queryset(self):
-        return rule_list().order_by("sku__code", "warehouse__code", "pk")
+        return rule_list(warehouses=self.scope()).order_by("sku__code", "warehouse__code", "pk")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -118,18 +114,20 @@ class ReorderRuleViewSet(
     def create(self, request, *args, **kwargs):
         serializer = s.ReorderRuleWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule = reorder_rule_create(**serializer.validated_data)
+        warehouse = serializer.validated_data["warehouse"]
+        require_in_scope(self.scope(), warehouse.pk, f"Warehouse {warehouse.code}")
+        rule = reorder_rule_create(**serializer.validated_data, actor=request.user)
         return self._render(rule, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         rule = self.get_object()
         serializer = s.ReorderRuleUpdateSerializer(data=request.data, context={"rule": rule})
         serializer.is_valid(raise_exception=True)
-        rule = reorder_rule_update(rule=rule, **serializer.validated_data)
+        rule = reorder_rule_update(rule=rule, **serializer.validated_data, actor=request.user)
         return self._render(rule)
 
     def destroy(self, request, *args, **kwargs):
-        reorder_rule_delete(rule=self.get_object())
+        reorder_rule_delete(rule=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -152,8 +150,16 @@ class ReplenishmentAlertViewSet(
         "status": "status",
     }
 
+    roles = {
+        "list": BUYING_READ,
+        "retrieve": BUYING_READ,
+        "create_purchase_orders": BUYING,
+        "dismiss_many": BUYING,
+        "dismiss": BUYING,
+    }
+
     def get_queryset(self):
-        return alert_list()
+        return alert_list(warehouses=self.scope())
 
     @extend_schema(
         summary="Turn alerts into draft purchase orders",
@@ -169,7 +175,9 @@ class ReplenishmentAlertViewSet(
     def create_purchase_orders(self, request):
         serializer = s.AlertIdsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = alerts_order(ids=serializer.validated_data.get("ids"), actor=request.user)
+        result = alerts_order(
+            ids=serializer.validated_data.get("ids"), actor=request.user, warehouses=self.scope()
+        )
         orders = purchase_order_list().filter(pk__in=[po.pk for po in result.purchase_orders])
         body = {
             "purchase_orders": PurchaseOrderSerializer(orders.order_by("pk"), many=True).data,
@@ -189,7 +197,9 @@ class ReplenishmentAlertViewSet(
     def dismiss_many(self, request):
         serializer = s.DismissSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        dismissed = alerts_dismiss(**serializer.validated_data, actor=request.user)
+        dismissed = alerts_dismiss(
+            **serializer.validated_data, actor=request.user, warehouses=self.scope()
+        )
         fresh = alert_list().filter(pk__in=[a.pk for a in dismissed]).order_by("pk")
         return Response({"dismissed": s.ReplenishmentAlertSerializer(fresh, many=True).data})
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ims.kits.roles import in_scope
 from inventory.errors import InvalidState
 from inventory.models import AlertStatus, ReplenishmentAlert
 from receiving.models import PurchaseOrder, PurchaseOrderStatus
@@ -48,11 +49,13 @@ def _clean_ids(ids) -> list[int]:
     return sorted(set(ids))
 
 
-def _lock(ids: list[int] | None) -> list[ReplenishmentAlert]:
-    """The alerts, locked in primary-key order; every named id must exist and be open."""
+def _lock(ids: list[int] | None, warehouses=None) -> list[ReplenishmentAlert]:
+    """The alerts, locked in primary-key order; every named id must exist (in `warehouses`,
+    ids or None for all) and be open."""
     alerts = ReplenishmentAlert.objects.select_for_update(of=("self",)).select_related(
         "sku", "warehouse", "rule__supplier"
     )
+    alerts = in_scope(alerts, warehouses)
     if ids is None:
         return list(alerts.filter(status=AlertStatus.OPEN).order_by("pk")[:MAX_ALERTS_PER_ACTION])
     found = list(alerts.filter(pk__in=ids).order_by("pk"))
@@ -78,13 +81,13 @@ def _lock(ids: list[int] | None) -> list[ReplenishmentAlert]:
 
 @transaction.atomic
 def alerts_order(
-    *, ids: list[int] | None = None, actor: AbstractBaseUser | None = None
+    *, ids: list[int] | None = None, actor: AbstractBaseUser | None = None, warehouses=None
 ) -> AlertOrderResult:
     """Turn open alerts (`ids`, or every open alert when None) into draft purchase orders, one
     per supplier (the rule's preferred supplier) and warehouse, and mark them ordered. Alerts
     whose rule names no supplier stay open and are returned in `skipped`. The expected date is
     today plus the longest lead time among the PO's rules."""
-    alerts = _lock(None if ids is None else _clean_ids(ids))
+    alerts = _lock(None if ids is None else _clean_ids(ids), warehouses)
     result = AlertOrderResult()
     groups: dict[tuple[int, int], list[ReplenishmentAlert]] = defaultdict(list)
     for alert in alerts:
@@ -132,7 +135,7 @@ def alerts_order(
 
 @transaction.atomic
 def alerts_dismiss(
-    *, ids: list[int], reason: str, actor: AbstractBaseUser | None = None
+    *, ids: list[int], reason: str, actor: AbstractBaseUser | None = None, warehouses=None
 ) -> list[ReplenishmentAlert]:
     """Close open alerts without ordering, saying why. The rule stays disarmed: no new alert
     until projected stock has been above the point again and falls back to it."""
@@ -141,7 +144,7 @@ def alerts_dismiss(
         raise ValidationError({"reason": "Say why the alert is dismissed."})
     if len(reason) > 200:
         raise ValidationError({"reason": "At most 200 characters."})
-    alerts = _lock(_clean_ids(ids))
+    alerts = _lock(_clean_ids(ids), warehouses)
     now = timezone.now()
     ReplenishmentAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(
         status=AlertStatus.DISMISSED, dismiss_reason=reason, closed_by=_actor(actor), closed_at=now

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from inventory.models import ReorderRule, Sku, Warehouse
 from inventory.replenishment.projection import with_projection
 from inventory.replenishment.seasons import MAX_UNITS, seasons_clean
@@ -83,6 +84,7 @@ def reorder_rule_create(
     supplier: Supplier | None = None,
     pack_size: int | None = None,
     seasonal: list | None = None,
+    actor=None,
 ) -> ReorderRule:
     """A new rule for `sku` in `warehouse`, decided at once (an alert is raised now when
     projected stock is already at or below the point in force)."""
@@ -108,8 +110,32 @@ def reorder_rule_create(
     except IntegrityError:  # a concurrent creation of the same rule won
         _refuse_duplicate(sku, warehouse)
         raise
+    _audit(rule, "create", actor, after=_snapshot(rule))
     _decide_now(rule)
     return rule
+
+
+def _snapshot(rule: ReorderRule) -> dict:
+    return {
+        "reorder_point": rule.reorder_point,
+        "reorder_quantity": rule.reorder_quantity,
+        "lead_time_days": rule.lead_time_days,
+        "supplier": rule.supplier.code if rule.supplier_id else None,
+        "pack_size": rule.pack_size,
+        "seasonal": rule.seasonal,
+    }
+
+
+def _audit(rule: ReorderRule, action: str, actor, before=None, after=None) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="reorder_rule",
+        obj=rule,
+        object_repr=f"{rule.sku.code} in {rule.warehouse.code}",
+        before=before,
+        after=after,
+    )
 
 
 def _refuse_duplicate(sku: Sku, warehouse: Warehouse) -> None:
@@ -133,6 +159,7 @@ def reorder_rule_update(
     supplier=_UNSET,
     pack_size=_UNSET,
     seasonal=_UNSET,
+    actor=None,
 ) -> ReorderRule:
     """Change a rule's figures, supplier or seasons (the SKU and warehouse never change) and
     decide again at once: a point raised to projected stock raises its alert now, a point
@@ -153,19 +180,27 @@ def reorder_rule_update(
         changes["seasonal"] = []
     changes = _clean(changes)
     keys_lock([(rule.sku_id, rule.warehouse_id)])
-    locked = ReorderRule.objects.select_for_update().filter(pk=rule.pk).first()
+    locked = (
+        ReorderRule.objects.select_for_update(of=("self",))
+        .select_related("sku", "warehouse", "supplier")
+        .filter(pk=rule.pk)
+        .first()
+    )
     if locked is None:
         raise ValidationError({"rule": f"Reorder rule {rule.pk} no longer exists."})
+    before = _snapshot(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*changes, "updated_at"])
+    _audit(locked, "update", actor, before=before, after=_snapshot(locked))
     _decide_now(locked)
     return locked
 
 
 @transaction.atomic
-def reorder_rule_delete(*, rule: ReorderRule) -> None:
+def reorder_rule_delete(*, rule: ReorderRule, actor=None) -> None:
     """Remove a rule. Its alerts stay (history); an open one can still be ordered or dismissed."""
+    _audit(rule, "delete", actor, before=_snapshot(rule))
     ReorderRule.objects.filter(pk=rule.pk).delete()
 
 
@@ -180,6 +215,7 @@ def reorder_rule_import_row(
     supplier: Supplier | None = None,
     pack_size: int | None = None,
     seasonal=_UNSET,
+    actor=None,
 ) -> tuple[ReorderRule, bool]:
     """One row of a reorder-rule file: the whole rule for its SKU and warehouse, created or
     replaced (empty optional cells clear). Seasons are replaced only when the file has a
@@ -195,8 +231,8 @@ def reorder_rule_import_row(
     if seasonal is not _UNSET:
         values["seasonal"] = seasonal or []
     if rule is None:
-        return reorder_rule_create(sku=sku, warehouse=warehouse, **values), True
-    return reorder_rule_update(rule=rule, **values), False
+        return reorder_rule_create(sku=sku, warehouse=warehouse, **values, actor=actor), True
+    return reorder_rule_update(rule=rule, **values, actor=actor), False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""Recording a change in the audit log (accounts.models.AuditEntry).
+
+Services call `audit_record` inside their transaction with the values before and after; fields
+that did not change are left out, secrets are written as "••••" (set) or "" (not set), never
+their value."""
+
+from django.db import transaction
+
+from accounts.models import AuditEntry
+
+MASK = "••••"
+SECRET_FIELDS = frozenset(
+    {
+        "secret",
+        "password",
+        "access_token",
+        "consumer_key",
+        "consumer_secret",
+        "webhook_secret",
+        "channel_token",
+        "key",
+        "key_hash",
+    }
+)
+
+
+def mask(field: str, value):
+    """What the log may say about `value`: secrets only whether they are set."""
+    if field in SECRET_FIELDS or field.rsplit(".", 1)[-1] in SECRET_FIELDS:
+        return MASK if value not in (None, "") else ""
+    return value
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [before, after]} for every field whose value differs; nested dicts (a channel's
+    settings) are compared key by key as "settings.<key>"."""
+    changes = {}
+    for field in sorted(set(before) | set(after)):
+        old, new = before.get(field), after.get(field)
+        if isinstance(old, dict) or isinstance(new, dict):
+            nested = diff(old or {}, new or {})
+            changes.update({f"{field}.{key}": value for key, value in nested.items()})
+        elif old != new:
+            changes[field] = [mask(field, old), mask(field, new)]
+    return changes
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    obj=None,
+    object_repr: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry | None:
+    """Write one entry in the caller's transaction. An update that changed nothing writes
+    nothing."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record runs inside the change's transaction")
+    changes = diff(before or {}, after or {})
+    if action == "update" and not changes:
+        return None
+    person = (
+        actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    )
+    name = person.get_username() if person else str(actor or "")
+    return AuditEntry.objects.create(
+        actor=person,
+        actor_name=name[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(getattr(obj, "pk", "") or "")[:64],
+        object_repr=(object_repr or str(obj or ""))[:200],
+        changes=changes,
+    )
