@@ -2,8 +2,10 @@
 (migration 0003) and `pull_orders` (migration 0004) every minute; `sync_channel` is enqueued
 after each stock change commits."""
 
+import datetime
 import logging
 
+from channels.models import OrderLine
 from channels.services import orders_expire
 from inventory.services import reservations_expire
 
@@ -14,10 +16,12 @@ EXPIRE_HOLDS_SCHEDULE = "Release expired order holds"
 PULL_BEFORE_PUSH_SECONDS = 2.0
 
 
-def expire_holds() -> int:
+def expire_holds(now: datetime.datetime | None = None) -> int:
     """Release every expired hold: orders first (cancelled, their picks dropped), then any other
-    expired reservation. Returns how many were released."""
-    return orders_expire() + reservations_expire()
+    expired reservation (never an order's: those expire only with their order, so an order
+    confirmed while the sweep runs keeps its units). Returns how many were released."""
+    order_holds = OrderLine.objects.values("reservation_id")
+    return orders_expire(now=now) + reservations_expire(now=now, exclude=order_holds)
 
 
 def sync_channel(channel_id: int) -> int:

@@ -3,7 +3,7 @@ sentence; the API turns them into 409 responses, screens show the sentence next 
 
 from django.core.exceptions import ValidationError
 
-__all__ = ["InsufficientStock", "InvalidState", "StockConflict", "ValidationError"]
+__all__ = ["Contention", "InsufficientStock", "InvalidState", "StockConflict", "ValidationError"]
 
 
 class StockConflict(Exception):
@@ -29,3 +29,10 @@ class InsufficientStock(StockConflict):
 
 class InvalidState(StockConflict):
     code = "invalid_state"
+
+
+class Contention(StockConflict):
+    """Concurrent changes kept colliding (deadlock or serialization failure) after every retry:
+    nothing was changed; the client may simply try again (HTTP 409 `conflict`)."""
+
+    code = "conflict"

@@ -21,22 +21,22 @@ from django.db.models import F, Sum
 
 from channels.models import Order, OrderLine, PickTask, PickTaskStatus
 from channels.services.picking import bin_options, plan_bins, resequence_picks
-from inventory.models import BinStock, MovementKind, Reservation, WarehouseStock
-from inventory.services import reservation_release, stock_adjust
+from inventory.models import Location, MovementKind, Reservation, WarehouseStock
+from inventory.services import reservation_release, stock_adjust, stock_rows_lock
 from inventory.services.counts import count_request
 
 FOUND_DISCREPANCY = "Found discrepancy"
 
 
-def bin_lock(task: PickTask) -> int:
-    """Lock the pick's reservation, then its bin row (the lock order); the bin's quantity."""
+def bin_lock(task: PickTask, packing: Location | None = None) -> int:
+    """Lock the pick's reservation, then every bin row the pick touches (its bin and, when the
+    warehouse has one, the packing station's row) in primary-key order, the one lock order of
+    DESIGN.md; the bin's quantity. Taking the bin alone first would deadlock with a put-back
+    moving the same SKU from packing to this bin when the packing row's key is lower."""
     Reservation.objects.select_for_update(of=("self",)).filter(pk=task.reservation_id).first()
-    return (
-        BinStock.objects.select_for_update()
-        .filter(sku_id=task.sku_id, location_id=task.location_id, lot_id=task.lot_id)
-        .values_list("quantity", flat=True)
-        .first()
-    ) or 0
+    key = (task.sku_id, task.location_id, task.lot_id)
+    keys = [key] if packing is None else [key, (task.sku_id, packing.pk, task.lot_id)]
+    return stock_rows_lock(bins=keys).get(key, 0)
 
 
 def pick_surplus(
@@ -82,9 +82,13 @@ def pick_short(
         )
 
     if bin_quantity:
-        on_hand, reserved = WarehouseStock.objects.filter(
-            sku_id=task.sku_id, warehouse_id=task.warehouse_id
-        ).values_list("on_hand", "reserved")[0]
+        # Locked (after the bin: the lock order) so a concurrent short pick's write-down of the
+        # same SKU cannot change what is available between this read and this write-down.
+        on_hand, reserved = (
+            WarehouseStock.objects.select_for_update()
+            .filter(sku_id=task.sku_id, warehouse_id=task.warehouse_id)
+            .values_list("on_hand", "reserved")[0]
+        )
         planned_here = (
             PickTask.objects.filter(
                 status=PickTaskStatus.OPEN,

@@ -26,7 +26,7 @@ from channels.services.channels import user_or_none
 from channels.services.picking import pick_tasks_create
 from inventory.errors import InsufficientStock
 from inventory.models import Sku, Warehouse, WarehouseStock
-from inventory.services import ReserveLine, stock_reserve
+from inventory.services import ReserveLine, retry_on_contention, stock_reserve
 
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
@@ -169,6 +169,7 @@ def _short_error(short: list[dict]) -> InsufficientStock:
     )
 
 
+@retry_on_contention
 @transaction.atomic
 def _order_reserve(
     *,

@@ -32,7 +32,13 @@ from inventory.models import (
     ReservationStatus,
     WarehouseStock,
 )
-from inventory.services import reservation_release, stock_adjust, stock_move, stock_receive
+from inventory.services import (
+    reservation_release,
+    retry_on_contention,
+    stock_adjust,
+    stock_move,
+    stock_receive,
+)
 
 HOLD_EXPIRED = "The unpaid hold expired."
 
@@ -60,6 +66,7 @@ def _warehouse_row_order(reservations: list[Reservation]):
     return lambda r: row_pk.get((r.sku_id, r.warehouse_id), 0)
 
 
+@retry_on_contention
 @transaction.atomic
 def order_cancel(
     *,
@@ -99,6 +106,7 @@ def order_cancel(
     return order
 
 
+@retry_on_contention
 @transaction.atomic
 def order_expire(*, order_id: int, now: datetime.datetime | None = None) -> bool:
     """Cancel an order whose unpaid hold has expired; False when it is no longer due (it was
@@ -125,6 +133,7 @@ def orders_expire(*, now: datetime.datetime | None = None) -> int:
     return sum(order_expire(order_id=pk, now=now) for pk in list(due))
 
 
+@retry_on_contention
 @transaction.atomic
 def order_confirm(*, order: Order) -> Order:
     """Turn an unpaid hold into a firm order: its reservations no longer expire."""
@@ -144,6 +153,7 @@ def order_confirm(*, order: Order) -> Order:
     return order
 
 
+@retry_on_contention
 @transaction.atomic
 def order_ship(*, order: Order, actor: AbstractBaseUser | None = None) -> Order:
     """Ship a picked order: its units leave the packing station with `ship` ledger rows.
@@ -161,7 +171,8 @@ def order_ship(*, order: Order, actor: AbstractBaseUser | None = None) -> Order:
         .order_by()
     )
     groups = {(g["sku_id"], g["lot_id"], g["to_location_id"]): g["units"] for g in at_packing}
-    # Take the packing rows in BinStock primary-key order, like every other multi-row change.
+    # Take the packing rows in BinStock primary-key order, like every other multi-row change
+    # (packing rows are not sellable: no warehouse row changes).
     rows = sorted(
         (
             row
@@ -191,6 +202,7 @@ def order_ship(*, order: Order, actor: AbstractBaseUser | None = None) -> Order:
     return order
 
 
+@retry_on_contention
 @transaction.atomic
 def pick_task_put_back(*, task: PickTask, actor: AbstractBaseUser | None = None) -> PickTask:
     """Return the units a pick of a cancelled order took to the bin they came from (`return`

@@ -35,6 +35,7 @@ from inventory.models import (
     LocationType,
     Warehouse,
 )
+from inventory.services import retry_on_contention
 
 _FAR_FUTURE = datetime.date.max
 _LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -232,6 +233,7 @@ def order_progress(order: Order) -> str:
     return status
 
 
+@retry_on_contention
 @transaction.atomic
 def pick_task_confirm(
     *, task: PickTask, quantity: int, actor: AbstractBaseUser | None = None
@@ -257,7 +259,7 @@ def pick_task_confirm(
         )
     packing = packing_for(task.warehouse_id)
     if quantity:
-        on_books = bin_lock(task)
+        on_books = bin_lock(task, packing)
         if quantity > on_books:
             pick_surplus(order=order, task=task, found=quantity, on_books=on_books, actor=actor)
         stock_pick(

@@ -98,6 +98,44 @@ def reserve(*, sku_id: int, warehouse_id: int, quantity: int) -> bool:
         return cursor.rowcount == 1
 
 
+BinKey = tuple[int, int, int | None]  # (sku_id, location_id, lot_id)
+
+
+def stock_rows_lock(
+    *, bins: Iterable[BinKey] = (), warehouses: Iterable[tuple[int, int]] = ()
+) -> dict[BinKey, int]:
+    """Take every row a change will touch before it touches any: the bin rows (missing ones are
+    made first, in (sku, location, lot) order, so two changes creating rows never wait on each
+    other's inserts in opposite orders), then the existing warehouse rows, each group locked in
+    primary-key order. Returns each bin's quantity. A caller that changes rows one service call
+    at a time (a receipt of several lines, a shipment of several SKUs) calls this first, so the
+    later updates only touch rows it already holds."""
+    bin_keys = sorted(set(bins), key=lambda key: (key[0], key[1], key[2] or 0))
+    pks = [
+        BinStock.objects.get_or_create(sku_id=sku_id, location_id=location_id, lot_id=lot_id)[0].pk
+        for sku_id, location_id, lot_id in bin_keys
+    ]
+    quantities = {
+        (sku_id, location_id, lot_id): quantity
+        for sku_id, location_id, lot_id, quantity in BinStock.objects.select_for_update(no_key=True)
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .values_list("sku_id", "location_id", "lot_id", "quantity")
+    }
+    warehouse_keys = set(warehouses)
+    if warehouse_keys:
+        condition = Q()
+        for sku_id, warehouse_id in warehouse_keys:
+            condition |= Q(sku_id=sku_id, warehouse_id=warehouse_id)
+        list(
+            WarehouseStock.objects.select_for_update(no_key=True)
+            .filter(condition)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    return quantities
+
+
 def warehouse_lock_order(keys: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """(sku_id, warehouse_id) keys sorted by the primary key of their WarehouseStock row, the one
     order in which every transaction takes several of these rows. A single key needs no query.

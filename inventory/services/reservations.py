@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from inventory.errors import InsufficientStock, InvalidState
@@ -28,6 +28,7 @@ from inventory.models import (
 from inventory.services import _balances, events
 from inventory.services._balances import BinDelta
 from inventory.services._sql import database, hot_cursor
+from inventory.services.contention import retry_on_contention
 from inventory.services.events import availability_changed
 from inventory.services.stock import (
     _record,
@@ -45,6 +46,7 @@ class ReserveLine:
     quantity: int
 
 
+@retry_on_contention
 def stock_reserve(
     *,
     lines: list[ReserveLine],
@@ -216,6 +218,7 @@ def _lock_open(reservation: Reservation) -> Reservation:
     return locked
 
 
+@retry_on_contention
 @transaction.atomic
 def reservation_release(
     *,
@@ -243,6 +246,7 @@ def reservation_release(
     return release
 
 
+@retry_on_contention
 @transaction.atomic
 def stock_pick(
     *,
@@ -301,18 +305,35 @@ def stock_pick(
     )
 
 
-def reservations_expire(*, now: datetime.datetime | None = None) -> int:
+@retry_on_contention
+@transaction.atomic
+def reservation_expire(*, reservation: Reservation, now: datetime.datetime | None = None) -> bool:
+    """Release a hold whose deadline has passed. The deadline is read again under the row lock:
+    a hold confirmed (deadline cleared), picked or released since the sweep listed it is left
+    alone, and False is returned."""
+    now = now or timezone.now()
+    locked = (
+        Reservation.objects.select_for_update(of=("self",))
+        .filter(pk=reservation.pk, status=ReservationStatus.OPEN, expires_at__lte=now)
+        .first()
+    )
+    if locked is None:
+        return False
+    reservation_release(reservation=locked, status=ReservationStatus.EXPIRED)
+    return True
+
+
+def reservations_expire(
+    *, now: datetime.datetime | None = None, exclude: QuerySet | None = None
+) -> int:
     """Release every open reservation whose hold has expired; returns how many. Each is its own
-    transaction so one failure does not hold back the rest."""
+    transaction so one failure does not hold back the rest. `exclude` (a query of reservation
+    ids) names holds that expire some other way: an order's reservations expire only with the
+    order, through its own expiry."""
     now = now or timezone.now()
     expired = Reservation.objects.filter(
         status=ReservationStatus.OPEN, expires_at__isnull=False, expires_at__lte=now
     ).only("pk")
-    count = 0
-    for reservation in expired:
-        try:
-            reservation_release(reservation=reservation, status=ReservationStatus.EXPIRED)
-        except InvalidState:  # picked or released since the list was read
-            continue
-        count += 1
-    return count
+    if exclude is not None:
+        expired = expired.exclude(pk__in=exclude)
+    return sum(reservation_expire(reservation=row, now=now) for row in list(expired))

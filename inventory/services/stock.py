@@ -14,6 +14,7 @@ from django.db.models import Model
 from inventory.models import Location, Lot, MovementKind, Sku, StockMovement
 from inventory.services import _balances
 from inventory.services._balances import BinDelta
+from inventory.services.contention import retry_on_contention
 from inventory.services.events import availability_changed
 
 
@@ -104,6 +105,7 @@ def _record(
     )
 
 
+@retry_on_contention
 @transaction.atomic
 def stock_receive(
     *,
@@ -137,6 +139,7 @@ def stock_receive(
     )
 
 
+@retry_on_contention
 @transaction.atomic
 def stock_adjust(
     *,
@@ -179,6 +182,7 @@ def stock_adjust(
     )
 
 
+@retry_on_contention
 @transaction.atomic
 def stock_move(
     *,

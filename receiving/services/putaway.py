@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from inventory.errors import InvalidState
 from inventory.models import BinStock, Location, LocationType, Lot, MovementKind, Sku, Warehouse
-from inventory.services import stock_move
+from inventory.services import retry_on_contention, stock_move
 from receiving.models import (
     Discrepancy,
     PurchaseOrder,
@@ -79,6 +79,7 @@ def _bin_for(task: PutawayTask, location: Location | None) -> Location:
     return location
 
 
+@retry_on_contention
 @transaction.atomic
 def putaway_complete(
     *,
@@ -107,7 +108,14 @@ def putaway_complete(
         raise ValidationError(
             {"quantity": f"The task has {task.quantity} units; {quantity} cannot be put away."}
         )
-    target = Location.objects.select_for_update().select_related("warehouse").get(pk=target.pk)
+    # The bin row alone, and FOR NO KEY UPDATE: locking its warehouse too (a plain FOR UPDATE
+    # over the join) would block every receipt's inserts that reference the warehouse, and
+    # deadlock with one that already holds the dock rows this put-away moves from.
+    target = (
+        Location.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("warehouse")
+        .get(pk=target.pk)
+    )
     if target.capacity is not None:
         held = (
             BinStock.objects.filter(location=target).aggregate(units=Sum("quantity"))["units"] or 0
@@ -154,6 +162,7 @@ def putaway_complete(
     return task, remainder
 
 
+@retry_on_contention
 @transaction.atomic
 def putaway_cancel(*, task: PutawayTask, actor: AbstractBaseUser | None = None) -> PutawayTask:
     """Drop an open task without moving anything (the units stay where they are, on the books;

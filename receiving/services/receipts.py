@@ -24,7 +24,7 @@ from django.db.models import F, Sum
 from inventory.errors import InvalidState
 from inventory.models import Location, LocationType, Lot, Sku, Warehouse
 from inventory.replenishment.triggers import reorder_recheck_purchase_order
-from inventory.services import stock_receive
+from inventory.services import retry_on_contention, stock_receive, stock_rows_lock
 from receiving.errors import LocationMissing
 from receiving.models import (
     Discrepancy,
@@ -133,6 +133,7 @@ def _require_receivable(purchase_order: PurchaseOrder) -> None:
         )
 
 
+@retry_on_contention
 @transaction.atomic
 def receipt_create(
     *,
@@ -155,6 +156,7 @@ def receipt_create(
     return _receive(purchase_order, receipt, lines, actor=actor, dock=dock)
 
 
+@retry_on_contention
 @transaction.atomic
 def receipt_line_add(
     *,
@@ -200,6 +202,7 @@ def _receive(
             )
         return places[type]
 
+    _lock_bins(purchase_order, lines, po_lines, place)
     for number, line in enumerate(lines, 1):
         label = f"Line {number} ({line.sku.code})" if len(lines) > 1 else None
         try:
@@ -220,6 +223,67 @@ def _receive(
     return result
 
 
+@dataclass(frozen=True)
+class _Destinations:
+    """Where one counted line's units land, and under which lot number."""
+
+    lot_number: str
+    missing_lot: bool
+    held: bool
+    to_location: Location | None  # sound units: the dock, or quarantine when held
+    damaged_location: Location | None
+
+
+def _destinations(
+    purchase_order: PurchaseOrder, line: ReceiveLine, po_line: PurchaseOrderLine | None, place
+) -> _Destinations:
+    lot_number = (line.lot_number or "").strip()
+    missing_lot = line.sku.lot_tracked and not lot_number
+    held = missing_lot or po_line is None
+    if missing_lot:
+        lot_number = f"{MISSING_LOT_PREFIX}{purchase_order.number}"
+    sound = line.quantity - line.damaged
+    return _Destinations(
+        lot_number=lot_number,
+        missing_lot=missing_lot,
+        held=held,
+        to_location=place(LocationType.QUARANTINE if held else LocationType.DOCK)
+        if sound
+        else None,
+        damaged_location=place(LocationType.QUARANTINE) if line.damaged else None,
+    )
+
+
+def _lock_bins(purchase_order: PurchaseOrder, lines, po_lines, place) -> None:
+    """Take the dock and quarantine rows of every line before receiving any (two receipts of
+    [A, B] and [B, A] would otherwise each hold one row and wait for the other). Rows of lots
+    that do not exist yet are new rows no one else can be holding."""
+    targets = []
+    for line in lines:
+        where = _destinations(purchase_order, line, po_lines.get(line.sku.pk), place)
+        targets.extend(
+            (line.sku, location, where.lot_number)
+            for location in (where.to_location, where.damaged_location)
+            if location is not None
+        )
+    wanted = {(sku.pk, number) for sku, _, number in targets if sku.lot_tracked}
+    lots = {
+        (lot.sku_id, lot.lot_number): lot.pk
+        for lot in Lot.objects.filter(
+            sku_id__in={sku_id for sku_id, _ in wanted},
+            lot_number__in={number for _, number in wanted},
+        )
+    }
+    keys = []
+    for sku, location, number in targets:
+        if not sku.lot_tracked:
+            keys.append((sku.pk, location.pk, None))
+        elif (sku.pk, number) in lots:
+            keys.append((sku.pk, location.pk, lots[(sku.pk, number)]))
+    if len(keys) > 1:
+        stock_rows_lock(bins=keys)
+
+
 def _receive_line(
     purchase_order: PurchaseOrder,
     receipt: Receipt,
@@ -230,16 +294,11 @@ def _receive_line(
     result: ReceiptResult,
 ) -> None:
     sku = line.sku
-    lot_number = (line.lot_number or "").strip()
-    missing_lot = sku.lot_tracked and not lot_number
-    unexpected = po_line is None
-    held = missing_lot or unexpected
-    if missing_lot:
-        lot_number = f"{MISSING_LOT_PREFIX}{purchase_order.number}"
+    where = _destinations(purchase_order, line, po_line, place)
+    lot_number, missing_lot, held = where.lot_number, where.missing_lot, where.held
     sound = line.quantity - line.damaged
     reference = purchase_order.number
-    to_location = place(LocationType.QUARANTINE if held else LocationType.DOCK) if sound else None
-    damaged_location = place(LocationType.QUARANTINE) if line.damaged else None
+    to_location, damaged_location = where.to_location, where.damaged_location
 
     lot: Lot | None = None
     if sound:

@@ -21,8 +21,11 @@ def supplier(db):
 
 
 @pytest.fixture
-def associate(db):
-    return factories.user("dockhand", role="associate")
+def associate(db, warehouse):
+    """An associate of the warehouse (associates work only in their own warehouses)."""
+    person = factories.user("dockhand", role="associate")
+    warehouse.staff.add(person)
+    return person
 
 
 def test_po_list_filters_and_closing_a_po(page, login, snap, user, supplier, warehouse, places):
