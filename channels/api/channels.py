@@ -2,6 +2,7 @@
 service, render. A channel key sees only its own channel (and cannot configure it)."""
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -22,6 +23,7 @@ from channels.services import (
 )
 from channels.sync.pull import channel_pull
 from channels.sync.services import channel_resync, channel_test_connection
+from ims.api.ordering import AliasOrderingFilter
 from ims.api.schema import IMSAutoSchema
 from ims.kits.roles import CHANNEL_CONFIGURE, CHANNEL_OPERATE, CHANNEL_READ
 
@@ -53,7 +55,13 @@ class ChannelViewSet(
     schema = IMSAutoSchema()
     serializer_class = s.ChannelSerializer
     filterset_class = ChannelFilter
-    ordering_fields = ["code", "name", "created_at"]
+    filter_backends = [DjangoFilterBackend, AliasOrderingFilter]
+    ordering_aliases = {"code": "code", "name": "name", "created_at": "created_at"}
+    # The listings and availability actions list listings: they sort by their own names.
+    action_ordering_aliases = {
+        action: {"sku": "sku__code", "external_id": "external_id"}
+        for action in ("listings", "availability")
+    }
     lookup_field = "code"
     lookup_value_regex = r"[^/]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -135,8 +143,8 @@ class ChannelViewSet(
                 actor=request.user,
             )
             return Response(s.ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
-        listings = self.filter_queryset(listing_list().filter(channel=channel)).order_by(
-            "sku__code", "pk"
+        listings = self.filter_queryset(
+            listing_list().filter(channel=channel).order_by("sku__code", "pk")
         )
         page = self.paginate_queryset(listings)
         return self.get_paginated_response(s.ListingSerializer(page, many=True).data)
@@ -150,8 +158,8 @@ class ChannelViewSet(
     @action(detail=True, methods=["get"], filterset_class=ListingFilter)
     def availability(self, request, code=None):
         channel = self.get_object()
-        listings = self.filter_queryset(listing_list().filter(channel=channel)).order_by(
-            "sku__code", "pk"
+        listings = self.filter_queryset(
+            listing_list().filter(channel=channel).order_by("sku__code", "pk")
         )
         page = self.paginate_queryset(listings)
         units = channel_availability(channel=channel, sku_ids=[row.sku_id for row in page])

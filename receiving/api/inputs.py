@@ -39,6 +39,15 @@ def _flatten_lines(detail):
 
 class LinesErrorsMixin:
     def to_internal_value(self, data):
+        lines = data.get("lines") if isinstance(data, dict) else None
+        if isinstance(lines, list):
+            # DRF lets a null item through a list of nested serializers (and then drops the
+            # whole list): each line must be an object.
+            bad = [n for n, line in enumerate(lines, 1) if not isinstance(line, dict)]
+            if bad:
+                raise serializers.ValidationError(
+                    {"lines": [f"Line {n}: a line is an object with its fields." for n in bad]}
+                )
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as error:

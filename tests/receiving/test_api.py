@@ -501,3 +501,24 @@ def test_availability_shows_open_po_quantity_as_incoming(api, supplier, warehous
     assert incoming() == [(warehouse.code, 4, 7)]
     api.post(f"/api/v1/purchase-orders/{po.number}/close/")
     assert incoming() == [(warehouse.code, 4, 0)]
+
+
+@pytest.mark.parametrize("lines", [[None], [None, None], ["A"], [1]])
+def test_a_line_that_is_not_an_object_is_a_400_naming_it(
+    api, supplier, warehouse, places, sku, lines
+):
+    created = api.post(
+        "/api/v1/purchase-orders/",
+        {"supplier": supplier.code, "warehouse": warehouse.code, "lines": lines},
+        format="json",
+    )
+    assert created.status_code == 400, created.content
+    assert created.json()["errors"]["lines"][0].startswith("Line 1:")
+    po = make_po(supplier, warehouse, (sku, 3))
+    received = api.post(
+        f"/api/v1/purchase-orders/{po.number}/receipts/", {"lines": lines}, format="json"
+    )
+    assert received.status_code == 400, received.content
+    assert received.json()["errors"]["lines"][0].startswith("Line 1:")
+    assert not PurchaseOrder.objects.exclude(pk=po.pk).exists()
+    assert not BinStock.objects.filter(sku=sku).exists()
