@@ -41,6 +41,9 @@ def setup() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ims.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The benches' storefronts are local receivers on 127.0.0.1 over plain http.
+    os.environ.setdefault("IMS_ALLOW_PRIVATE_ENDPOINTS", "1")
+    os.environ.setdefault("IMS_ENDPOINTS_HTTPS_ONLY", "0")
     started = time.perf_counter()
     _recreate_database()
     import django

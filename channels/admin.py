@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from channels.connectors.endpoints import endpoint_problem
 from channels.models import (
     SECRET_SETTINGS,
     ChannelKey,
@@ -61,6 +62,13 @@ class ChannelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         stored = self.initial.get("settings") or {}
         self.initial["settings"] = {k: v for k, v in stored.items() if k not in SECRET_SETTINGS}
+
+    def clean_endpoint_url(self):
+        url = self.cleaned_data.get("endpoint_url", "")
+        problem = endpoint_problem(url)
+        if problem:
+            raise ValidationError(problem)
+        return url
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,7 @@
 """IMS settings, read from the environment (see README "Configuration")."""
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_q",
+    "axes",
+    "ims.throttling",
     "accounts",
     "inventory",
     "receiving",
@@ -59,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in that django-axes locked out into ims.throttling.lockout's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ims.urls"
@@ -150,6 +155,43 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Load balancers probe the health check over plain HTTP; everything else is redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Sign-in lockout (django-axes, attempts kept in the database, so every process sees them): after
+# AXES_FAILURE_LIMIT failures for one username from one address, that pair is refused (429 with
+# Retry-After) for the cool-off, even with the right password; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+# Username and address together: one associate's typos never lock out a whole warehouse behind
+# one NAT address, and nobody elsewhere can lock a user out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ims.throttling.lockout.lockout_response"
+
+# Throttle counters live in the cache, so it must be shared by every process: Redis when
+# REDIS_URL is set, else the database (its table is made by ims.throttling's migration); a
+# process-local cache only for development.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+elif DEBUG:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ims_cache",
+        }
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -169,7 +211,25 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ims.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Rate limits per token (or session) user and per channel key; generous, so only a runaway
+    # client meets them. Over the limit: 429 {"code": "throttled"} with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ims.throttling.throttles.UserThrottle",
+        "ims.throttling.throttles.ChannelKeyThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("IMS_API_RATE_USER", "60000/min"),
+        "channel_key": os.environ.get("IMS_API_RATE_CHANNEL_KEY", "60000/min"),
+        # POST /auth/token/ per client address (besides the lockout per username and address).
+        "sign_in": os.environ.get("IMS_API_RATE_SIGN_IN", "300/min"),
+    },
 }
+
+# Channel endpoints (channels/connectors/endpoints.py): loopback, private and link-local
+# addresses are refused unless this is on (development and tests, whose peers run on
+# 127.0.0.1); plain http is refused when IMS_ENDPOINTS_HTTPS_ONLY is on.
+IMS_ALLOW_PRIVATE_ENDPOINTS = env_bool("IMS_ALLOW_PRIVATE_ENDPOINTS", DEBUG)
+IMS_ENDPOINTS_HTTPS_ONLY = env_bool("IMS_ENDPOINTS_HTTPS_ONLY", not DEBUG)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "IMS API",
@@ -210,6 +270,24 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# Uploads and imports (inventory.imports.limits): refused with a 400 naming the limit, before
+# the file is parsed. Files above FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file,
+# not held in memory; DATA_UPLOAD_MAX_MEMORY_SIZE caps a request's non-file body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 100_000))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", 200))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+)
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", 100))
+IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))
+# Exports: text cells are made formula-safe by ims.kits.exports (not by import-export's own
+# IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT, see there); control characters that XLSX cannot hold
+# are replaced instead of failing the export.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 # Receipts above ordered quantity by more than this share are flagged as over-receipt.
 RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT = Decimal(

@@ -18,7 +18,6 @@ import base64
 import email.utils
 import http.client
 import json
-import re
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +26,7 @@ from email.message import Message
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from channels.connectors.base import DeliveryError
+from channels.connectors.endpoints import GuardedHTTPHandler, GuardedHTTPSHandler, body_excerpt
 
 DEFAULT_TIMEOUT = 5.0
 MAX_BODY = 1_000_000  # bytes read from any answer; storefront answers are far smaller
@@ -79,7 +79,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # urllib then raises HTTPError with the 3xx status
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+# Internal addresses are refused at connection time too (channels/connectors/endpoints.py).
+_opener = urllib.request.build_opener(_NoRedirect, GuardedHTTPHandler, GuardedHTTPSHandler)
 
 
 def call(
@@ -224,9 +225,9 @@ def words(exc: HttpError) -> str:
     one, else the status line."""
     message = _message_in(exc.json()) if exc.body else ""
     if not message and exc.json() is None and not exc.body.lstrip().startswith(b"<"):
-        message = exc.body[:200].decode("utf-8", "replace")
-    message = re.sub(r"\s+", " ", message).strip()
-    return f"HTTP {exc.status}" + (f": {message[:200]}" if message else "")
+        message = exc.body[:4000].decode("utf-8", "replace")  # body_excerpt cuts it short
+    message = body_excerpt(message)
+    return f"HTTP {exc.status}" + (f": {message}" if message else "")
 
 
 # -- internals -------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def _status_error(shown: str, exc: urllib.error.HTTPError) -> HttpError:
     except (OSError, http.client.HTTPException):
         body = b""
     if 300 <= status < 400:
-        location = exc.headers.get("Location", "") if exc.headers else ""
+        location = body_excerpt(exc.headers.get("Location", "")) if exc.headers else ""
         return HttpError(
             f"{shown}: redirected (HTTP {status}) to {location or 'another address'}; "
             "set the channel's address to where it points.",

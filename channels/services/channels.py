@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from channels.connectors.endpoints import endpoint_validate
 from channels.models import (
     ChannelKey,
     ChannelWarehouse,
@@ -84,6 +85,7 @@ def channel_create(
         active=active,
     )
     channel.full_clean()
+    endpoint_validate(channel.endpoint_url)
     channel.save()
     _set_warehouses(channel, list(warehouses))
     _audit(channel, "create", actor, after=_snapshot(channel))
@@ -157,6 +159,8 @@ def channel_update(
         merged = {**channel.settings, **_require_settings(settings)}
         channel.settings = {k: v for k, v in merged.items() if v not in (None, "")}
     channel.full_clean()
+    if endpoint_url is not _UNSET:
+        endpoint_validate(channel.endpoint_url)
     channel.save()
     if warehouses is not _UNSET:
         _set_warehouses(channel, list(warehouses))

@@ -86,6 +86,9 @@ def exception_handler(exc, context):
             "code": exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code,
             "detail": detail,
         }
+        if isinstance(exc, exceptions.Throttled):
+            # DRF omits the header when the wait rounds to 0; a 429 always says when to retry.
+            response["Retry-After"] = str(max(1, exc.wait or 0))
     return response
 
 
