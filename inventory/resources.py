@@ -11,7 +11,7 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 
-from inventory.imports import ImportResource, register_import
+from inventory.imports import FormulaSafeExport, ImportResource, register_import
 from inventory.imports.base import adopt
 from inventory.imports.widgets import (
     ChoiceWidget,
@@ -300,7 +300,7 @@ class OpeningStockResource(ImportResource, resources.Resource):
         self.apply(stock_adjust, **stock_adjust_kwargs)
 
 
-class BinStockExportResource(resources.ModelResource):
+class BinStockExportResource(FormulaSafeExport, resources.ModelResource):
     """Stock on the shelves in the opening-stock columns, so an export imports back."""
 
     sku = Field(attribute="sku__code", column_name="sku")

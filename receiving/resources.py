@@ -16,7 +16,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.widgets import Widget
 
 from ims.kits.roles import Role
-from inventory.imports import ImportResource, register_import
+from inventory.imports import FormulaSafeExport, ImportResource, register_import
 from inventory.imports.base import adopt
 from inventory.imports.widgets import (
     ChoiceWidget,
@@ -227,7 +227,7 @@ class PurchaseOrderResource(ImportResource, resources.Resource):
         row.pk = line.pk
 
 
-class PurchaseOrderLineExportResource(resources.ModelResource):
+class PurchaseOrderLineExportResource(FormulaSafeExport, resources.ModelResource):
     """Purchase-order lines in the import's columns (plus what was received), so an export
     imports back as new open purchase orders."""
 

@@ -1,6 +1,7 @@
 """Imports (API.md "Imports"): upload a CSV or XLSX file of one kind; small files run inline,
 large ones in django-q2. A file with any bad row applies nothing and lists every bad row."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -11,7 +12,8 @@ from rest_framework.response import Response
 from ims.api.schema import IMSAutoSchema
 from ims.kits.roles import IMPORTS
 from inventory.imports import import_kinds
-from inventory.imports.jobs import import_job_submit, max_file_bytes
+from inventory.imports.jobs import import_job_submit
+from inventory.imports.limits import max_file_bytes, too_large_message
 from inventory.models import ImportJob
 
 
@@ -62,8 +64,23 @@ class ImportCreateSerializer(serializers.Serializer):
 
     def validate_file(self, value):
         if value.size > max_file_bytes():
-            raise serializers.ValidationError(f"The file is larger than {max_file_bytes()} bytes.")
+            raise serializers.ValidationError(too_large_message())
         return value
+
+
+# The multipart envelope around the file (boundaries, the other fields) stays well under this.
+_MULTIPART_ALLOWANCE = 64 * 1024
+
+
+def refuse_oversized_body(request) -> None:
+    """Refuse a body larger than the file limit from its Content-Length, before it is parsed
+    (and spooled to disk)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_file_bytes() + _MULTIPART_ALLOWANCE:
+        raise DjangoValidationError({"file": too_large_message()})
 
 
 def _visible_jobs(user):
@@ -99,6 +116,7 @@ class ImportListCreateView(generics.ListAPIView):
         responses={201: ImportJobSerializer},
     )
     def post(self, request, *args, **kwargs):
+        refuse_oversized_body(request)
         serializer = ImportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -3,5 +3,13 @@ makes a file all-or-nothing, file reading, and the ImportJob runner (inline or d
 
 from inventory.imports.base import ImportResource
 from inventory.imports.registry import ImportKind, import_kind, import_kinds, register_import
+from inventory.imports.safe_export import FormulaSafeExport
 
-__all__ = ["ImportKind", "ImportResource", "import_kind", "import_kinds", "register_import"]
+__all__ = [
+    "FormulaSafeExport",
+    "ImportKind",
+    "ImportResource",
+    "import_kind",
+    "import_kinds",
+    "register_import",
+]

@@ -6,8 +6,23 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from import_export.formats.base_formats import CSV, XLSX
 
-from inventory.imports.files import data_row_count, detect_format, read_dataset
+from inventory.imports.files import detect_format, preflight, read_dataset
 from inventory.imports.jobs import import_job_submit, inline_max_rows
+
+
+class LimitedCSV(CSV):
+    """CSV read as the API reads it: limits first (inventory.imports.limits), then the file."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        content = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
+        return read_dataset(content=content, file_format="csv")
+
+
+class LimitedXLSX(XLSX):
+    """XLSX read as the API reads it: zip directory and declared dimension checked first."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_dataset(content=in_stream, file_format="xlsx")
 
 
 class ImportAdminMixin:
@@ -19,6 +34,8 @@ class ImportAdminMixin:
     admin then shows the job, whose page reports its progress and every bad row."""
 
     formats = [CSV, XLSX]
+    import_formats = [LimitedCSV, LimitedXLSX]
+    export_formats = [CSV, XLSX]  # the library's own: it keeps native types for its XLSX only
     import_kind: str = ""  # the registry kind of this admin's resource
 
     def has_import_permission(self, request):
@@ -35,17 +52,25 @@ class ImportAdminMixin:
             upload.seek(0)
             try:
                 file_format = detect_format(file_name=upload.name, content=content)
-                rows = data_row_count(read_dataset(content=content, file_format=file_format))
+                rows = preflight(content=content, file_format=file_format)
             except ValidationError:
-                rows = 0  # unreadable: the preview below says so next to the field
-            if rows > inline_max_rows():
+                rows = 0  # over a limit or unreadable: the preview below says so by the field
+            if rows is None or rows > inline_max_rows():  # large, or an XLSX that does not say
                 job = import_job_submit(
                     kind=self.import_kind, file_name=upload.name, content=content, user=request.user
                 )
                 messages.info(
                     request,
-                    f"{rows} rows: import #{job.pk} runs in the background and applies nothing "
-                    "unless every row is valid. This page shows its progress and result.",
+                    f"{rows or 'Many'} rows: import #{job.pk} runs in the background and "
+                    "applies nothing unless every row is valid. This page shows its progress "
+                    "and result.",
                 )
                 return redirect("admin:inventory_importjob_change", job.pk)
         return super().import_action(request, **kwargs)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ValidationError):  # a limit or an unreadable file: say which, in words
+            for message in e.messages:
+                form.add_error("import_file", message)
+            return
+        super().add_data_read_fail_error_to_form(form, e)

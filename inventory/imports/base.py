@@ -7,6 +7,8 @@ validation errors collected rather than raised) and adds what an inventory needs
 - whatever the caller asks, `import_data` uses a transaction and rolls back on any validation
   error, so a file with one bad row applies nothing;
 - headers are matched without regard to case or surrounding spaces; empty rows are skipped;
+- a text cell escaped by a formula-safe export (`'=…`, `'-…`) is read back without its `'`
+  (ims.kits.exports), so an export imports back unchanged; exports escape (FormulaSafeExport);
 - rows are numbered as a spreadsheet shows them (the header is row 1), in the admin preview and in
   `errors_of(result)`: `[{"row", "column", "message"}]`;
 - rows are written by calling services (`apply`), whose ValidationErrors land on the right column
@@ -19,8 +21,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DataError, IntegrityError, transaction
 from import_export import resources
 
+from ims.kits.exports import restore_cell
 from inventory.errors import StockConflict
 from inventory.imports.files import is_blank_row
+from inventory.imports.safe_export import FormulaSafeExport
 
 MAX_REPORTED_ERRORS = 1000
 
@@ -48,7 +52,7 @@ def describe(error: Exception) -> str:
     return str(error) or error.__class__.__name__
 
 
-class ImportResource:
+class ImportResource(FormulaSafeExport):
     """Mixin for resources.Resource / ModelResource (put it first in the bases)."""
 
     #: columns a file must have; optional columns may be left out.
@@ -95,7 +99,7 @@ class ImportResource:
             self.lines = []
             raise MissingColumns(missing)
         for _, row in numbered:
-            dataset.append(row)
+            dataset.append([restore_cell(cell) for cell in row])
 
     def before_import_row(self, row, **kwargs):
         self.line = self.line_of(kwargs.get("row_number"))

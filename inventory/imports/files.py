@@ -1,13 +1,20 @@
 """Uploaded bytes → a tablib Dataset, through django-import-export's own formats (CSV, XLSX).
 
-Anything that cannot be read is a ValidationError on the `file` field, never a crash.
+Anything that cannot be read is a ValidationError on the `file` field, never a crash. The
+limits (inventory.imports.limits) are checked first: `preflight` before any parsing, and the
+row cap again while an XLSX sheet is read (a sheet may declare no dimension, or a false one).
 """
 
+import csv
+import io
 import zipfile
 
+import openpyxl
 import tablib
 from django.core.exceptions import ValidationError
 from import_export.formats.base_formats import CSV, XLSX
+
+from inventory.imports.limits import check_size, check_xlsx, count_csv_rows, max_rows, too_many_rows
 
 FORMATS = {"csv": CSV, "xlsx": XLSX}
 _ZIP_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
@@ -45,12 +52,48 @@ def _delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=header.count)
 
 
+def preflight(*, content: bytes, file_format: str) -> int | None:
+    """Check the limits without parsing cells; the data rows the file holds (CSV) or declares
+    (XLSX; None when it declares nothing)."""
+    check_size(len(content))
+    if file_format == "xlsx":
+        return check_xlsx(content)
+    text = _decode(content)
+    try:
+        return count_csv_rows(text, delimiter=_delimiter(text))
+    except csv.Error as exc:
+        raise _invalid(f"The file could not be read ({exc}).") from None
+
+
+def _read_xlsx(content: bytes) -> tablib.Dataset:
+    """The active sheet, row by row, as many rows as it holds (not as it declares) up to the
+    row cap; rows are cut or padded to the header's width."""
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheet = book.active
+        sheet.reset_dimensions()  # read what is there: no padding out to a declared dimension
+        rows = sheet.iter_rows(values_only=True)
+        headers = list(next(rows))
+        width = len(headers)
+        dataset = tablib.Dataset(headers=headers)
+        limit = max_rows()
+        for number, row in enumerate(rows, start=1):
+            if number > limit:
+                raise too_many_rows()
+            # cells past the header have no column name: ignored, as the resources would
+            dataset.append((list(row) + [None] * width)[:width])
+        return dataset
+    finally:
+        book.close()
+
+
 def read_dataset(*, content: bytes, file_format: str) -> tablib.Dataset:
     if file_format not in FORMATS:
         raise _invalid(f"Unknown file format '{file_format}'; upload CSV or XLSX.")
+    preflight(content=content, file_format=file_format)
     try:
         if file_format == "xlsx":
-            dataset = XLSX().create_dataset(content)
+            dataset = _read_xlsx(content)
         else:
             text = _decode(content)
             dataset = CSV().create_dataset(text, delimiter=_delimiter(text))

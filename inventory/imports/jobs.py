@@ -1,5 +1,10 @@
 """Import jobs: record an upload, run it now (small files) or in django-q2 (large ones).
 
+The limits (inventory.imports.limits) are checked before anything is parsed; a file over them
+is refused with a ValidationError on `file` and leaves no job behind. A file is parsed inside
+the request only when it is known to be small: a CSV counted by streaming, an XLSX by its
+declared dimension; an XLSX that declares none is parsed only in the background.
+
 A job goes queued → running → succeeded | failed. A file with any bad row applies nothing and
 ends `failed` with every bad row in `errors`; a dry run applies nothing either way.
 """
@@ -13,7 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.imports.files import data_row_count, detect_format, read_dataset
+from inventory.imports.files import data_row_count, detect_format, preflight, read_dataset
+from inventory.imports.limits import check_size, inline_max_rows
 from inventory.imports.progress import ProgressWriter
 from inventory.imports.registry import import_kind
 from inventory.models import ImportJob, ImportStatus
@@ -27,14 +33,6 @@ ALLOWED_TRANSITIONS = {
 TASK_FUNC = "inventory.imports.tasks.import_job_task"
 
 
-def inline_max_rows() -> int:
-    return getattr(settings, "IMPORT_INLINE_MAX_ROWS", 500)
-
-
-def max_file_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
-
-
 def task_timeout() -> int:
     return getattr(settings, "IMPORT_TASK_TIMEOUT", 3600)
 
@@ -46,12 +44,15 @@ def import_job_submit(
     else in a django-q2 task enqueued once the job is committed. Not atomic on purpose: the job
     row must outlive a failed run so its errors can be read."""
     import_kind(kind)
-    if len(content) > max_file_bytes():
-        raise ValidationError({"file": f"The file is larger than {max_file_bytes()} bytes."})
+    check_size(len(content))
     file_format = detect_format(file_name=file_name, content=content)
-    rows = data_row_count(read_dataset(content=content, file_format=file_format))
-    if rows == 0:
-        raise ValidationError({"file": "The file has a header but no rows."})
+    estimate = preflight(content=content, file_format=file_format)
+    if estimate is None or estimate > inline_max_rows():  # large: parsed off the request only
+        rows = estimate or 0
+    else:
+        rows = data_row_count(read_dataset(content=content, file_format=file_format))
+        if rows == 0:
+            raise ValidationError({"file": "The file has a header but no rows."})
     job = ImportJob.objects.create(
         kind=kind,
         dry_run=dry_run,
@@ -61,7 +62,7 @@ def import_job_submit(
         rows_total=rows,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    if rows <= inline_max_rows():
+    if estimate is not None and rows <= inline_max_rows():
         return import_job_run(job_id=job.pk)
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -110,6 +111,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
             skip_diff=True,
         )
         dataset = read_dataset(content=bytes(job.content), file_format=job.file_format)
+        # an estimate (declared XLSX dimension) until the file is read: now the real count
+        job.rows_total = data_row_count(dataset)
+        ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
         result = resource.import_data(dataset, dry_run=job.dry_run)
         errors = resource.errors_of(result)
         valid = 0 if result.base_errors else job.rows_total - resource.bad_row_count(result)

@@ -17,7 +17,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.widgets import Widget
 
 from ims.kits.roles import Role
-from inventory.imports import ImportResource, register_import
+from inventory.imports import FormulaSafeExport, ImportResource, register_import
 from inventory.imports.widgets import CodeWidget, TextWidget, WholeNumberWidget
 from inventory.models import ReorderRule, Sku, Warehouse
 from inventory.replenishment.seasons import seasons_from_text, seasons_to_text
@@ -124,7 +124,7 @@ class ReorderRuleResource(ImportResource, resources.Resource):
         row.pk = rule.pk
 
 
-class ReorderRuleExportResource(resources.ModelResource):
+class ReorderRuleExportResource(FormulaSafeExport, resources.ModelResource):
     """Rules in the import's columns, so an export imports back unchanged."""
 
     sku = Field(attribute="sku__code", column_name="sku")
