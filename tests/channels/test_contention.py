@@ -8,7 +8,7 @@ import logging
 import threading
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from psycopg import errors as pg_errors
 
@@ -26,6 +26,7 @@ from inventory.services import (
 )
 from tests import factories
 from tests.channels.conftest import make_channel, place
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,29 +38,6 @@ PAIRS = 4  # put-backs and picks released together per round
 def retries(caplog):
     caplog.set_level(logging.WARNING, logger="inventory.services.contention")
     return lambda: [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
-
-
-def run_together(*works) -> list:
-    """Each work in its own thread, released together; each outcome (a result or the error)."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list = [None] * len(works)
-
-    def runner(index):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = works[index]()
-        except Exception as exc:  # the test asserts on it
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
 
 
 def test_a_pick_and_a_put_back_never_deadlock_when_packing_sorts_first(warehouse, places, retries):

@@ -5,10 +5,8 @@ none deadlocks: not even a retried one (each retry is logged, and the tests look
 the books agree with the ledger afterwards."""
 
 import logging
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -18,6 +16,7 @@ from receiving.models import PurchaseOrder, PutawayTask
 from receiving.services import ReceiveLine, putaway_complete, receipt_create
 from tests import factories
 from tests.receiving.builders import make_po
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,29 +30,6 @@ def retries(caplog):
     return lambda: [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
 
 
-def run_pair(*works) -> list:
-    """Run each work in its own thread, released together; every outcome (result or error)."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list = [None] * len(works)
-
-    def runner(i):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = works[i]()
-        except Exception as exc:  # the test asserts there is none
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
-
-
 def test_opposite_line_order_receipts_on_two_pos_never_deadlock(
     supplier, warehouse, places, retries
 ):
@@ -65,7 +41,7 @@ def test_opposite_line_order_receipts_on_two_pos_never_deadlock(
             a, b = factories.sku(), factories.sku()
         po1 = make_po(supplier, warehouse, (a, 5), (b, 5))
         po2 = make_po(supplier, warehouse, (b, 5), (a, 5))
-        outcomes = run_pair(
+        outcomes = run_together(
             lambda po1=po1, a=a, b=b: receipt_create(
                 purchase_order=PurchaseOrder.objects.get(pk=po1.pk),
                 lines=[ReceiveLine(sku=a, quantity=5), ReceiveLine(sku=b, quantity=5)],
@@ -107,7 +83,7 @@ def test_opposite_line_order_receipts_through_the_api_are_never_a_500(
                 format="json",
             ).status_code
 
-        outcomes = run_pair(lambda po1=po1: post(po1, a, b), lambda po2=po2: post(po2, b, a))
+        outcomes = run_together(lambda po1=po1: post(po1, a, b), lambda po2=po2: post(po2, b, a))
         statuses += outcomes
     assert statuses == [201] * 20
     assert retries() == []
@@ -125,7 +101,7 @@ def test_putaways_race_receipts_of_the_same_skus(supplier, warehouse, places, re
         )
         other = make_po(supplier, warehouse, (b, 4), (a, 4))
         tasks = list(first.tasks)
-        outcomes = run_pair(
+        outcomes = run_together(
             lambda tasks=tasks: [
                 putaway_complete(task=PutawayTask.objects.get(pk=t.pk), location=places.bin1)
                 for t in reversed(tasks)
