@@ -149,8 +149,11 @@ def test_a_real_deadlock_is_retried_and_both_changes_succeed(retries):
         lambda: _lock_both(a, b, ready, calls), lambda: _lock_both(b, a, ready, calls)
     )
     assert outcomes == [None, None]
-    assert len(calls) == 3  # PostgreSQL chose one victim; it ran once more
-    assert len(retries()) == 1
+    # PostgreSQL chose a victim and it ran again. Its retry can take its first row back before
+    # the winner wakes up to take it, which is a second deadlock and a third try, so this test
+    # counts the retries instead of expecting exactly one.
+    assert len(calls) >= 3
+    assert len(retries()) == len(calls) - 2
 
 
 def test_contention_that_persists_is_a_409_conflict_with_nothing_changed():
