@@ -5,8 +5,13 @@ after each stock change commits."""
 import datetime
 import logging
 
-from channels.models import OrderLine
+from channels.connectors import connector_for
+from channels.models import ChannelPullState, OrderLine, SalesChannel
 from channels.services import orders_expire
+from channels.sync.deliver import channel_deliver
+from channels.sync.outbox import delivery_enqueue
+from channels.sync.pull import channel_pull, channels_pulling
+from channels.sync.services import sync_sweep as sweep
 from inventory.services import reservations_expire
 
 logger = logging.getLogger(__name__)
@@ -29,21 +34,17 @@ def sync_channel(channel_id: int) -> int:
     A channel that also pulls its storefront's orders pulls first (unless it pulled in the last
     PULL_BEFORE_PUSH_SECONDS), so what it is told to sell already has its own newest orders
     taken off. Returns how many items were pushed."""
-    from channels.connectors import connector_for
-    from channels.models import SalesChannel
-    from channels.sync.deliver import channel_deliver
-    from channels.sync.pull import channel_pull
-
     channel = SalesChannel.objects.filter(pk=channel_id, active=True).first()
     if channel is not None and connector_for(channel).pulls_orders:
         channel_pull(channel=channel, unless_within=PULL_BEFORE_PUSH_SECONDS)
-    return channel_deliver(channel_id=channel_id).items
+    result = channel_deliver(channel_id=channel_id)
+    if result.more:  # its budget is spent and more is due: a fresh task goes on at once
+        delivery_enqueue(channel_id)
+    return result.items
 
 
 def sync_sweep() -> int:
     """Scheduled every minute (migration 0003): deliveries a lost task left, retries now due."""
-    from channels.sync.services import sync_sweep as sweep
-
     return len(sweep())
 
 
@@ -51,9 +52,6 @@ def pull_orders() -> int:
     """Scheduled every minute (migration 0004): pull the storefront orders of every channel
     whose connector can (Vendure). One channel's failure doesn't hold back the others. Returns
     how many new orders were taken."""
-    from channels.models import ChannelPullState
-    from channels.sync.pull import channel_pull, channels_pulling
-
     taken = 0
     for channel in channels_pulling():
         try:

@@ -53,9 +53,8 @@ class HttpError(DeliveryError):
         body: bytes = b"",
         location: str = "",
     ):
-        super().__init__(detail, permanent=permanent, status=status)
+        super().__init__(detail, permanent=permanent, status=status, retry_after=retry_after)
         self.kind = kind
-        self.retry_after = retry_after
         self.body = body
         self.location = location
 
@@ -153,71 +152,18 @@ def join(base: str, path: str) -> str:
     return base.rstrip("/") + path
 
 
-class ItemError(DeliveryError):
-    """One item can't be sent as it is (e.g. an external id the storefront can't take); the
-    others in the batch still go."""
-
-    def __init__(self, detail: str):
-        super().__init__(detail, permanent=True)
-
-
-# Answers that concern the whole channel (credentials, billing): stop the batch at once.
-CHANNEL_WIDE = frozenset({401, 402, 403})
-
-
-def send_each(items: list, send, *, rate_limit_budget: float = 10.0) -> None:
+def send_each(items: list, send) -> None:
     """`send(item)` for each item, in order, for storefronts that take one item per call.
 
-    Items are absolute, idempotent sets ("available is now n"), so sending a batch again after a
-    partial failure is safe and the deliverer may simply retry the whole batch.
-
-    - 429: wait out Retry-After (1 s if absent) and send that item again, up to
-      `rate_limit_budget` seconds of waiting per batch; beyond that, raise it (retryable, with
-      `retry_after`).
-    - Retryable errors (down, timing out) and channel-wide refusals (401/402/403, redirects, bad
-      address) stop the batch at once: the rest would fail the same way, each after a timeout.
-    - An error about one item (another 4xx, ItemError) is noted and the others are still sent;
-      then a permanent DeliveryError names those items (`failed_skus` lists them).
-    """
-    failed: list[tuple[object, DeliveryError]] = []
-    waited = 0.0
+    The first failure is raised at once, with `acknowledged` naming the items already set: the
+    rest would mostly fail the same way, each after a timeout, and the deliverer decides what
+    to do next (skip a refused item, wait out a 429, back off) with nothing set lost."""
     for done, item in enumerate(items):
-        attempts = 0
-        while True:
-            try:
-                send(item)
-                break
-            except DeliveryError as exc:
-                retry_after = getattr(exc, "retry_after", None)
-                wait = 1.0 if retry_after is None else retry_after
-                if exc.status == 429 and attempts < 3 and waited + wait <= rate_limit_budget:
-                    attempts += 1
-                    waited += wait
-                    time.sleep(wait)
-                    continue
-                if _concerns_one_item(exc):
-                    failed.append((item, exc))
-                    break
-                exc.detail = f"{exc.detail} ({done} of {len(items)} items were set before this.)"
-                exc.args = (exc.detail,)
-                raise
-    if failed:
-        named = "; ".join(f"{item.sku}: {exc.detail}" for item, exc in failed[:5])
-        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
-        error = DeliveryError(
-            f"{len(failed)} of {len(items)} items refused — {named}{more}",
-            permanent=True,
-            status=failed[0][1].status,
-        )
-        error.failed_skus = [item.sku for item, _ in failed]
-        raise error
-
-
-def _concerns_one_item(exc: DeliveryError) -> bool:
-    if isinstance(exc, ItemError):
-        return True
-    status = exc.status or 0
-    return exc.permanent and 400 <= status < 500 and status not in CHANNEL_WIDE
+        try:
+            send(item)
+        except DeliveryError as exc:
+            exc.acknowledged = tuple(sent.sku for sent in items[:done])
+            raise
 
 
 def words(exc: HttpError) -> str:

@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import re
 
-from channels.connectors.base import Connector, DeliveryError, PushItem
-from channels.connectors.http import (
-    HttpError,
-    ItemError,
-    call,
-    join,
-    send_each,
-    words,
-)
+from channels.connectors.base import Connector, DeliveryError, ItemError, PushItem
+from channels.connectors.http import HttpError, call, join, send_each, words
 
 DEFAULT_API_VERSION = "2024-01"
 _VERSION = re.compile(r"^(\d{4}-\d{2}|unstable)$")
@@ -29,9 +22,9 @@ _GID = re.compile(r"^gid://shopify/InventoryItem/(\d+)$")
 
 class ShopifyConnector(Connector):
     name = "shopify"
-    # Seconds a push may spend waiting out Shopify's 429 Retry-After before handing the batch
-    # back to the deliverer's backoff (Shopify's REST bucket refills at about 2 calls a second).
-    rate_limit_budget: float = 10.0
+    # The REST endpoint sets one level per call. Shopify's REST bucket (40 calls, refilled at 2 a
+    # second) answers 429 with Retry-After when it is empty: the deliverer waits it out.
+    items_per_call = 1
 
     # -- configuration ----------------------------------------------------------------------
     def _base(self) -> str:
@@ -64,13 +57,8 @@ class ShopifyConnector(Connector):
     # -- the interface ----------------------------------------------------------------------
     def push(self, items: list[PushItem]) -> None:
         """Set each item's `available` at the configured location, one call per item (the REST
-        endpoint sets one level per call).
-
-        Items are absolute, idempotent sets, so re-sending a batch is safe: after a failure the
-        items already set are simply set again to the same value. 429 is waited out within
-        `rate_limit_budget`, then raised as retryable with `retry_after`; see `send_each` for
-        which failures stop the batch and which only skip one item.
-        """
+        endpoint sets one level per call). Items are absolute, idempotent sets; the first
+        failure is raised naming the items already set (see `send_each`)."""
         if problem := self._problem():
             raise DeliveryError(problem, permanent=True)
         location_id = _number(self.channel.settings["location_id"])
@@ -95,7 +83,7 @@ class ShopifyConnector(Connector):
                 timeout=self.timeout,
             )
 
-        send_each(items, send, rate_limit_budget=self.rate_limit_budget)
+        send_each(items, send)
 
     def test_connection(self) -> tuple[bool, str]:
         """Read the configured location with the token: proves the address, the token and the

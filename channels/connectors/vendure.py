@@ -107,6 +107,7 @@ _sessions_lock = threading.Lock()
 class VendureConnector(Connector):
     name = "vendure"
     pulls_orders = True
+    items_per_call = BATCH
 
     # -- configuration ----------------------------------------------------------------------
     def _url(self) -> str:
@@ -222,7 +223,7 @@ class VendureConnector(Connector):
             error = DeliveryError(
                 f"{len(refused)} of {len(items)} items refused — {named}{more}", permanent=True
             )
-            error.failed_skus = [item.sku for item, _ in refused]
+            error.failed_skus = tuple(item.sku for item, _ in refused)
             raise error
 
     def _push_batch(self, items: list[PushItem]) -> list[tuple[PushItem, str]]:

@@ -22,16 +22,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from channels.connectors.base import Connector, DeliveryError, PushItem
-from channels.connectors.http import (
-    RETRYABLE_4XX,
-    HttpError,
-    ItemError,
-    call,
-    join,
-    send_each,
-    words,
-)
+from channels.connectors.base import Connector, DeliveryError, ItemError, PushItem
+from channels.connectors.http import RETRYABLE_4XX, HttpError, call, join, send_each, words
 
 API = "/wp-json/wc/v3"
 BATCH_LIMIT = 100
@@ -40,7 +32,11 @@ _EXTERNAL_ID = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+)\s*)?$")
 
 class WooCommerceConnector(Connector):
     name = "woocommerce"
-    rate_limit_budget: float = 10.0
+
+    @property
+    def items_per_call(self) -> int:
+        """One item per request, or a batch of up to BATCH_LIMIT with `settings.batch`."""
+        return BATCH_LIMIT if self.channel.settings.get("batch") else 1
 
     # -- configuration ----------------------------------------------------------------------
     def _base(self) -> str:
@@ -81,7 +77,7 @@ class WooCommerceConnector(Connector):
                 payload={"stock_quantity": item.available, "manage_stock": True},
             )
 
-        send_each(items, send, rate_limit_budget=self.rate_limit_budget)
+        send_each(items, send)
 
     def _push_batches(self, items: list[PushItem]) -> None:
         """One POST per 100 items per parent: products together, each product's variations
@@ -101,14 +97,20 @@ class WooCommerceConnector(Connector):
             for path, members in groups.items()
             for start in range(0, len(members), BATCH_LIMIT)
         ]
+        taken: list[PushItem] = []
         for path, chunk in chunks:
             update = [
                 {"id": wc_id, "stock_quantity": item.available, "manage_stock": True}
                 for item, wc_id in chunk
             ]
-            # Whole-call failures (down, timeout, 401) raise here and end the push.
-            answer = self._call("POST", path, payload={"update": update})
+            try:
+                answer = self._call("POST", path, payload={"update": update})
+            except DeliveryError as exc:  # the whole call failed: down, timeout, 401, 429
+                refused_skus = {item.sku for item, _, _ in refused}
+                exc.acknowledged = tuple(i.sku for i in taken if i.sku not in refused_skus)
+                raise
             refused.extend(_batch_refusals(answer.json(), [item for item, _ in chunk], path))
+            taken.extend(item for item, _ in chunk)
         if refused:
             named = "; ".join(f"{item.sku}: {why}" for item, why, _ in refused[:5])
             more = f"; and {len(refused) - 5} more" if len(refused) > 5 else ""
@@ -116,7 +118,7 @@ class WooCommerceConnector(Connector):
                 f"{len(refused)} of {len(items)} items refused — {named}{more}",
                 permanent=all(permanent for _, _, permanent in refused),
             )
-            error.failed_skus = [item.sku for item, _, _ in refused]
+            error.failed_skus = tuple(item.sku for item, _, _ in refused)
             raise error
 
     def test_connection(self) -> tuple[bool, str]:

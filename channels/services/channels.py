@@ -17,6 +17,7 @@ from channels.models import (
     Listing,
     SalesChannel,
 )
+from channels.sync.outbox import outbox_queue_listings
 from inventory.models import Sku, Warehouse
 
 KEY_PREFIX = "ims"
@@ -164,8 +165,17 @@ def channel_update(
     channel.save()
     if warehouses is not _UNSET:
         _set_warehouses(channel, list(warehouses))
-    _audit(channel, "update", actor, before=before, after=_snapshot(channel))
+    after = _snapshot(channel)
+    _audit(channel, "update", actor, before=before, after=after)
+    if channel.active and any(before[name] != after[name] for name in _PUSH_AGAIN_ON):
+        outbox_queue_listings(channel_id=channel.pk)
     return channel
+
+
+# Changes after which every listing's availability is pushed again (in the same transaction):
+# what the channel may sell changed (buffer, warehouses), it was switched on, or it points at
+# another storefront or location (connector, endpoint, settings).
+_PUSH_AGAIN_ON = ("buffer", "warehouses", "active", "connector", "endpoint_url", "settings")
 
 
 @transaction.atomic
@@ -211,6 +221,7 @@ def listing_create(
     try:
         with transaction.atomic():
             listing.save()
+            outbox_queue_listings(channel_id=channel.pk, sku_ids=[sku.pk])
             _audit(
                 channel,
                 "listing_create",

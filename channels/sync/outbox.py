@@ -51,6 +51,23 @@ def outbox_write(*, sku_id: int, channel_ids: list[int]) -> None:
         sync_enqueue(channel_id)
 
 
+def outbox_queue_listings(*, channel_id: int, sku_ids: list[int] | None = None) -> int:
+    """Queue a push of the channel's listings (only those of `sku_ids` if given), inside the
+    caller's transaction: for changes that alter what the storefront should show without a
+    stock change (a new listing, another buffer or warehouse list, the channel switched on).
+    Returns how many were queued."""
+    listings = Listing.objects.filter(channel_id=channel_id)
+    if sku_ids is not None:
+        listings = listings.filter(sku_id__in=sku_ids)
+    entries = OutboxEntry.objects.bulk_create(
+        OutboxEntry(channel_id=channel_id, sku_id=sku_id)
+        for sku_id in listings.values_list("sku_id", flat=True)
+    )
+    if entries:
+        sync_enqueue(channel_id)
+    return len(entries)
+
+
 def sync_enqueue(channel_id: int) -> None:
     """After the surrounding transaction commits, enqueue one delivery task for the channel.
 
@@ -65,14 +82,14 @@ def sync_enqueue(channel_id: int) -> None:
 
     def enqueue() -> None:
         enqueue.fired = True
-        _async_deliver(channel_id)
+        delivery_enqueue(channel_id)
 
     enqueue.ims_sync_channel = channel_id
     enqueue.fired = False
     transaction.on_commit(enqueue)
 
 
-def _async_deliver(channel_id: int) -> None:
+def delivery_enqueue(channel_id: int) -> None:
     from django_q.tasks import async_task
 
     try:

@@ -18,7 +18,7 @@ from channels.models import (
     SyncStatus,
 )
 from channels.sync.deliver import channels_due
-from channels.sync.outbox import _async_deliver, sync_enqueue
+from channels.sync.outbox import delivery_enqueue, outbox_queue_listings
 
 DELIVERY_LOG_DAYS = 7
 
@@ -28,13 +28,10 @@ def channel_resync(*, channel: SalesChannel) -> int:
     """Queue every listing of the channel for a push now, failed ones included, and clear the
     retry backoff. Returns how many listings were queued."""
     OutboxEntry.objects.filter(channel=channel, state=OutboxState.FAILED).delete()
-    sku_ids = list(Listing.objects.filter(channel=channel).values_list("sku_id", flat=True))
-    OutboxEntry.objects.bulk_create([OutboxEntry(channel=channel, sku_id=s) for s in sku_ids])
+    queued = outbox_queue_listings(channel_id=channel.pk)
     Listing.objects.filter(channel=channel).update(sync_status=SyncStatus.PENDING)
     ChannelSyncState.objects.filter(channel=channel).update(failures=0, next_attempt_at=None)
-    if sku_ids:
-        sync_enqueue(channel.pk)
-    return len(sku_ids)
+    return queued
 
 
 def channel_test_connection(*, channel: SalesChannel) -> tuple[bool, str]:
@@ -52,7 +49,7 @@ def sync_sweep() -> list[int]:
     and drop delivery-log rows older than a week. Returns the channel ids enqueued."""
     channel_ids = channels_due()
     for channel_id in channel_ids:
-        _async_deliver(channel_id)
+        delivery_enqueue(channel_id)
     SyncDelivery.objects.filter(
         finished_at__lt=timezone.now() - datetime.timedelta(days=DELIVERY_LOG_DAYS)
     ).delete()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from channels.connectors.webhook import verify
-from channels.services import listing_create
+from channels.models import Listing
 from tests.channels.conftest import make_channel
 from tests.channels.receivers import Receiver
 
@@ -20,8 +20,11 @@ def webhook_channel(code, warehouse, receiver: Receiver, *skus, secret="s3cret",
         secret=secret,
         **extra,
     )
-    for sku in skus:
-        listing_create(channel=channel, sku=sku, external_id=f"{code}-{sku.code}")
+    # Listed as the storefront already holds them: listing_create would queue a first push
+    # (test_listing_and_channel_changes_are_pushed covers that), which these tests are not about.
+    Listing.objects.bulk_create(
+        Listing(channel=channel, sku=sku, external_id=f"{code}-{sku.code}") for sku in skus
+    )
     return channel
 
 

@@ -23,7 +23,6 @@ def shop(url, **settings):
     channel.settings = {**base, **settings}
     connector = ShopifyConnector(channel)
     connector.timeout = 0.3  # tests never wait the real 5 s
-    connector.rate_limit_budget = 0.0
     return connector
 
 
@@ -71,7 +70,7 @@ def test_server_error_is_retryable_and_stops_the_batch(rx):
 
     assert not caught.value.permanent
     assert caught.value.status == 500
-    assert "1 of 3 items were set" in caught.value.detail
+    assert caught.value.acknowledged == ("SKU-1",)  # the deliverer records it as set
     assert len(rx.requests) == 2  # the third is not tried against a failing shop
 
 
@@ -99,14 +98,18 @@ def test_rate_limit_is_retryable_with_retry_after(rx):
     assert caught.value.retry_after == 2.0
 
 
-def test_rate_limit_within_budget_is_waited_out(rx):
-    rx.queue(Reply(429, headers={"Retry-After": "0"}))
-    connector = shop(rx.url)
-    connector.rate_limit_budget = 1.0
+def test_a_rate_limit_is_never_waited_out_in_the_connector(rx):
+    """The deliverer waits a Retry-After with the items already set recorded
+    (tests/channels/test_sync_per_item.py); the connector hands the 429 back at once."""
+    rx.queue(Reply(200), Reply(429, headers={"Retry-After": "0"}))
 
-    connector.push(items((1, 1), (2, 2)))
+    with pytest.raises(DeliveryError) as caught:
+        shop(rx.url).push(items((1, 1), (2, 2), (3, 3)))
 
-    assert [r.json()["inventory_item_id"] for r in rx.requests] == [1, 1, 2]
+    assert caught.value.rate_limited
+    assert caught.value.acknowledged == ("SKU-1",)
+    assert len(rx.requests) == 2
+    assert shop(rx.url).items_per_call == 1
 
 
 def test_slow_shop_times_out_retryably(rx):
@@ -119,16 +122,23 @@ def test_slow_shop_times_out_retryably(rx):
     assert "no answer within 0.3 s" in caught.value.detail
 
 
-def test_unknown_item_does_not_block_the_others(rx):
-    rx.queue(Reply(200), Reply(404, {"errors": "Not Found"}), Reply(200))
+def test_an_unknown_item_is_a_refusal_of_that_item(rx):
+    rx.queue(Reply(200), Reply(404, {"errors": "Not Found"}))
 
     with pytest.raises(DeliveryError) as caught:
-        shop(rx.url).push(items((1, 1), (2, 2), (3, 3), ("not-a-number", 4)))
+        shop(rx.url).push(items((1, 1), (2, 2), (3, 3)))
 
-    assert [r.json()["inventory_item_id"] for r in rx.requests] == [1, 2, 3]
-    assert caught.value.permanent
-    assert caught.value.failed_skus == ["SKU-2", "SKU-4"]
-    assert "2 of 4 items refused" in caught.value.detail
+    assert [r.json()["inventory_item_id"] for r in rx.requests] == [1, 2]
+    assert caught.value.about_one_item
+    assert caught.value.acknowledged == ("SKU-1",)
+
+
+def test_an_id_that_is_not_an_inventory_item_is_refused_without_a_call(rx):
+    with pytest.raises(DeliveryError) as caught:
+        shop(rx.url).push(items(("not-a-number", 4)))
+
+    assert rx.requests == []
+    assert caught.value.about_one_item
     assert "not-a-number" in caught.value.detail
 
 

@@ -25,7 +25,6 @@ def woo(url, **settings):
     channel.settings = {"consumer_key": "ck_test", "consumer_secret": "cs_test", **settings}
     connector = WooCommerceConnector(channel)
     connector.timeout = 0.3  # tests never wait the real 5 s
-    connector.rate_limit_budget = 0.0
     return connector
 
 
@@ -105,15 +104,31 @@ def test_slow_shop_times_out_retryably(rx):
     assert "no answer within 0.3 s" in caught.value.detail
 
 
-def test_deleted_product_does_not_block_the_others(rx):
-    rx.queue(Reply(404, {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID."}))
+def test_one_item_per_call_unless_batch(rx):
+    assert woo(rx.url).items_per_call == 1
+    assert woo(rx.url, batch=True).items_per_call == 100
+
+
+def test_a_deleted_product_is_a_refusal_of_that_item_naming_what_was_set(rx):
+    """The deliverer skips a refused item and goes on with the others
+    (tests/channels/test_sync_per_item.py); the connector says which it was."""
+    rx.queue(Reply(200), Reply(404, {"code": "woocommerce_rest_product_invalid_id"}))
 
     with pytest.raises(DeliveryError) as caught:
-        woo(rx.url).push(items((1, 1), (2, 2), ("abc", 3)))
+        woo(rx.url).push(items((1, 1), (2, 2), (3, 3)))
 
     assert [r.path for r in rx.requests] == [f"{API}/products/1", f"{API}/products/2"]
-    assert caught.value.permanent
-    assert caught.value.failed_skus == ["SKU-1", "SKU-3"]
+    assert caught.value.about_one_item
+    assert caught.value.acknowledged == ("SKU-1",)
+
+
+def test_an_id_that_is_not_a_product_id_is_refused_without_a_call(rx):
+    with pytest.raises(DeliveryError) as caught:
+        woo(rx.url).push(items(("abc", 3)))
+
+    assert rx.requests == []
+    assert caught.value.about_one_item
+    assert "abc" in caught.value.detail
 
 
 def test_batch_mode_groups_products_and_variations(rx):
@@ -164,7 +179,7 @@ def test_batch_item_errors_are_read(rx):
         woo(rx.url, batch=True).push(items((1, 1), (99, 2)))
 
     assert caught.value.permanent
-    assert caught.value.failed_skus == ["SKU-2"]
+    assert caught.value.failed_skus == ("SKU-2",)
     assert "Invalid ID." in caught.value.detail
 
 

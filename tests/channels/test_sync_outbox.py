@@ -140,7 +140,8 @@ def test_many_changes_coalesce_into_one_push_of_the_value_at_delivery(
 def test_a_failing_receiver_is_retried_with_backoff_then_converges(
     warehouse, places, tee, receiver, settings, django_capture_on_commit_callbacks, q_sync
 ):
-    settings.IMS_SYNC_BACKOFF_SECONDS = 3600
+    settings.IMS_SYNC_BACKOFF_SECONDS = settings.IMS_SYNC_BACKOFF_CAP_SECONDS = 3600
+    settings.IMS_SYNC_BACKOFF_JITTER = 0
     shop = webhook_channel("SHOP", warehouse, receiver, tee)
     receiver.respond(500, "down")
     stock(tee, places, 5, django_capture_on_commit_callbacks)

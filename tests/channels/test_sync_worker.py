@@ -5,6 +5,7 @@ import contextlib
 import os
 import random
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -163,3 +164,25 @@ def test_a_receiver_down_for_a_while_converges_after_it_recovers(broker):
         rx.respond(200)
         poll(lambda: converged([(shop, rx)], [sku]), timeout=60, interval=0.3, every=sync_sweep)
         assert newest(rx)["DOWN"][1] == 15
+
+
+def test_a_storefront_down_for_five_seconds_is_caught_up_by_the_first_retries(broker):
+    """Default backoff (2, 4, 8 s): the worker's own retries catch up, no sweep needed (today
+    the sweep runs every minute; before, the first retry waited 120 s)."""
+    warehouse = factories.warehouse()
+    places = factories.places(warehouse)
+    sku = factories.sku("BLIP")
+    factories.stock(sku, places.bin1, 20)
+    with Receiver() as rx, Worker(redis_url=broker, env={"IMS_SYNC_LEASE_SECONDS": LEASE}):
+        rx.respond(503, "restarting")
+        shop = webhook_channel("SHOP", warehouse, rx, sku)
+        place(shop, "o-1", (sku, 2))
+        rx.wait_for(1, timeout=30)
+        down_at = time.monotonic()
+        poll(lambda: time.monotonic() - down_at >= 5, timeout=10, interval=0.1)
+        rx.respond(200)
+        back_at = time.monotonic()
+        poll(lambda: converged([(shop, rx)], [sku]), timeout=30, interval=0.2)
+        caught_up = time.monotonic() - back_at
+        assert newest(rx)["BLIP"][1] == 18
+        print(f"\ndown 5 s: caught up {caught_up:.1f} s after it came back ({broker or 'orm'})")
