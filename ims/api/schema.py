@@ -49,6 +49,9 @@ class IMSAutoSchema(AutoSchema):
             "401": ErrorSerializer,
             "403": ErrorSerializer,
             "404": ErrorSerializer,
+            # Every operation is rate limited (ims.throttling; the token endpoint also locks a
+            # username out after repeated failures): `throttled`, with a Retry-After header.
+            "429": ErrorSerializer,
         }
         if self.method in _WRITE_METHODS:
             errors["409"] = ConflictSerializer

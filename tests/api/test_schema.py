@@ -56,6 +56,16 @@ def test_schema_documents_the_contract(path, methods):
             assert "401" in responses, (path, method)
 
 
+def test_every_operation_documents_the_rate_limit():
+    undocumented = [
+        (path, method)
+        for path, operations in _schema()["paths"].items()
+        for method, operation in operations.items()
+        if "429" not in operation["responses"]
+    ]
+    assert undocumented == []
+
+
 def test_schema_fields_match_the_contract():
     components = _schema()["components"]["schemas"]
 
