@@ -37,11 +37,19 @@ def diff(before: dict, after: dict) -> dict:
     changes = {}
     for field in sorted(set(before) | set(after)):
         old, new = before.get(field), after.get(field)
-        if isinstance(old, dict) or isinstance(new, dict):
-            nested = diff(old or {}, new or {})
-            changes.update({f"{field}.{key}": value for key, value in nested.items()})
-        elif old != new:
-            changes[field] = [mask(field, old), mask(field, new)]
+        if not isinstance(old, dict) and not isinstance(new, dict):
+            if old != new:
+                changes[field] = [mask(field, old), mask(field, new)]
+            continue
+        # A dict on either side is compared key by key, so a secret inside stays masked. A value
+        # on the other side that is not a dict (a list replacing an object, say) has no keys,
+        # and is recorded as the field's own change.
+        nested = diff(old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {})
+        changes.update({f"{field}.{key}": value for key, value in nested.items()})
+        old_value = None if isinstance(old, dict) else old
+        new_value = None if isinstance(new, dict) else new
+        if old_value != new_value:
+            changes[field] = [mask(field, old_value), mask(field, new_value)]
     return changes
 
 

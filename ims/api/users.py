@@ -21,11 +21,11 @@ from inventory.models import Warehouse
 
 class UserSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = serializers.EmailField(read_only=True, allow_blank=True)
     roles = serializers.SerializerMethodField()
     warehouses = serializers.SerializerMethodField()
     active = serializers.BooleanField(source="is_active", read_only=True)
-    last_login = serializers.DateTimeField(read_only=True)
+    last_login = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_roles(self, user) -> list[str]:
         return sorted(group.name for group in user.groups.all() if group.name in Role.values)

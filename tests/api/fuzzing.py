@@ -31,9 +31,10 @@ CHECKS = [
 ]
 
 
-def load_schema(url_module: str, *, examples: int):
+def load_schema(url_module: str, *, examples: int, phases=("examples", "fuzzing")):
     """The OpenAPI schema of one app's routes, mounted under api/v1/. Only the routes under
-    test: another app's schema trouble must not stop this collection."""
+    test: another app's schema trouble must not stop this collection. `phases` are
+    Schemathesis's (examples, fuzzing, coverage); only fuzzing uses `examples`."""
     patterns = [path("api/v1/", include(url_module))]
     spec = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(spec)))
@@ -45,7 +46,7 @@ def load_schema(url_module: str, *, examples: int):
         with_security_parameters=False,
         database="none",
     )
-    loaded.config.phases.update(phases=["examples", "fuzzing"])
+    loaded.config.phases.update(phases=list(phases))
     return loaded
 
 

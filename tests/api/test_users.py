@@ -3,6 +3,7 @@ stock ledger is in the audit log with who and what, secrets masked, written with
 
 import pytest
 from django.contrib.auth import get_user_model
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
@@ -169,3 +170,41 @@ def test_channel_configuration_is_audited_with_credentials_masked(api, two_wareh
     assert "s3cret-value" not in str(log)
     assert "tok-123" not in str(log)
     assert key["key"] not in str(log)
+
+
+def test_the_user_document_admits_no_email_and_no_sign_in_yet(api):
+    """A user without an e-mail who never signed in is answered as the schema documents it
+    (the coverage fuzz found "" against format email and null against a non-nullable string)."""
+    factories.user("dee")
+    body = api.get(f"{USERS}dee/").json()
+    assert (body["email"], body["last_login"]) == ("", None)
+    user = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["User"]
+    assert user["properties"]["last_login"]["nullable"] is True
+    assert {"type": "string", "maxLength": 0} in user["properties"]["email"]["oneOf"]
+
+
+def test_a_setting_turning_from_an_object_into_a_value_and_back_is_audited(api, two_warehouses):
+    """Was a 500 (the audit diff read a list as a dict), found by the coverage fuzz:
+    PATCH /channels/{code}/ {"settings": {"x": [null, null]}} after {"x": {...}}."""
+    made = api.post(
+        "/api/v1/channels/", {"code": "shop", "name": "Shop", "warehouses": ["WH1"]}, format="json"
+    )
+    assert made.status_code == 201, made.json()
+    for settings in (
+        {"extra": {"store": "main", "access_token": "tok-1"}},
+        {"extra": [None, None]},
+        {"extra": {"access_token": "tok-2"}},
+    ):
+        changed = api.patch("/api/v1/channels/shop/", {"settings": settings}, format="json")
+        assert changed.status_code == 200, changed.json()
+    log = api.get(AUDIT, {"object_type": "channel", "action": "update"}).json()["results"]
+    assert [entry["changes"] for entry in log] == [
+        {"settings.extra": [[None, None], None], "settings.extra.access_token": ["", "••••"]},
+        {
+            "settings.extra": [None, [None, None]],
+            "settings.extra.access_token": ["••••", ""],
+            "settings.extra.store": ["main", None],
+        },
+        {"settings.extra.access_token": ["", "••••"], "settings.extra.store": [None, "main"]},
+    ]
+    assert "tok-" not in str(log)
