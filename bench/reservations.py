@@ -49,8 +49,8 @@ def seed():
     1,000 with some, stocked through the services; a channel sells from the warehouse."""
     from channels.services import channel_create, listing_create
     from inventory.models import LocationType
-    from inventory.replenishment.services import reorder_rule_create
     from inventory.services import location_create, sku_create, stock_receive, warehouse_create
+    from replenishment.services import reorder_rule_create
 
     bench.reset()
     warehouse = warehouse_create(code="BENCH", name="Bench warehouse")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "inventory",
     "receiving",
+    "replenishment",
     "channels",
 ]
 
@@ -243,7 +244,7 @@ SPECTACULAR_SETTINGS = {
     # Several documents have a "status"; name each enum after its document.
     "ENUM_NAME_OVERRIDES": {
         "ImportStatusEnum": "inventory.models.ImportStatus",
-        "AlertStatusEnum": "inventory.models.AlertStatus",
+        "AlertStatusEnum": "replenishment.models.AlertStatus",
         "PurchaseOrderStatusEnum": "receiving.models.PurchaseOrderStatus",
         "PutawayStatusEnum": "receiving.models.PutawayStatus",
         "DiscrepancyCodeEnum": "receiving.models.DiscrepancyCode",

@@ -10,7 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("receiving/", include("receiving.urls")),
     path("orders/", include("channels.urls")),
-    path("replenishment/", include("inventory.replenishment.urls")),
+    path("replenishment/", include("replenishment.urls")),
     path("", include("inventory.urls")),
 ]
 

@@ -28,16 +28,15 @@ from django.utils import timezone
 from ims.kits.roles import in_scope
 from inventory.models import (
     SELLABLE_TYPES,
-    AlertStatus,
     BinStock,
     LocationType,
-    ReplenishmentAlert,
     Sku,
     StockMovement,
     Warehouse,
     WarehouseStock,
 )
 from inventory.selectors.stock import availability_list, movement_list, stock_list
+from replenishment.models import AlertStatus, ReplenishmentAlert
 
 _SELLABLE = [t.value for t in SELLABLE_TYPES]
 

@@ -18,7 +18,7 @@ from django.db import connection
 
 from channels.sync.outbox import LISTENING_CHANNELS_SQL, outbox_write
 from inventory.models import Sku, Warehouse
-from inventory.replenishment.triggers import RULE_SQL, reorder_decide
+from replenishment.triggers import RULE_SQL, reorder_decide
 
 Key = tuple[int, int]  # (sku_id, warehouse_id)
 Listeners = list[tuple[str, int]]  # ("rule", rule id) and ("channel", channel id)

@@ -1,12 +1,12 @@
 """`{% replenishment_panel sku %}`: the SKU page's reorder panel (templates/replenishment/
 _sku_panel.html) — the rule in force per warehouse, projected stock and its chart against the
-reorder point. Two queries (inventory.replenishment.selectors.sku_replenishment) whatever the
+reorder point. Two queries (replenishment.selectors.sku_replenishment) whatever the
 number of warehouses."""
 
 from django import template
 
 from ims.kits.roles import BUYING, READ_STOCK, roles_of, warehouse_scope
-from inventory.replenishment.selectors import sku_replenishment
+from replenishment.selectors import sku_replenishment
 
 register = template.Library()
 

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inventory.models import Sku, Warehouse
-from inventory.replenishment.triggers import reorder_recheck
 from receiving.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Supplier
 from receiving.services.purchase_orders import OrderLine, purchase_order_create
+from replenishment.triggers import reorder_recheck
 
 
 @transaction.atomic

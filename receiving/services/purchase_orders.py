@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from inventory.errors import InvalidState
 from inventory.models import Sku, Warehouse
-from inventory.replenishment.triggers import reorder_recheck_purchase_order
 from receiving.models import (
     Discrepancy,
     DiscrepancyCode,
@@ -25,6 +24,7 @@ from receiving.models import (
     PurchaseOrderStatus,
     Supplier,
 )
+from replenishment.triggers import reorder_recheck_purchase_order
 
 MAX_UNITS = 1_000_000_000
 

@@ -23,7 +23,6 @@ from django.db.models import F, Sum
 
 from inventory.errors import InvalidState
 from inventory.models import Location, LocationType, Lot, Sku, Warehouse
-from inventory.replenishment.triggers import reorder_recheck_purchase_order
 from inventory.services import retry_on_contention, stock_receive, stock_rows_lock
 from receiving.errors import LocationMissing
 from receiving.models import (
@@ -38,6 +37,7 @@ from receiving.models import (
 )
 from receiving.services.purchase_orders import MAX_UNITS, _actor, _lock
 from receiving.services.putaway import putaway_task_create
+from replenishment.triggers import reorder_recheck_purchase_order
 
 # Lot number under which units of a lot-tracked SKU that arrived without one are held.
 MISSING_LOT_PREFIX = "NOLOT-"

@@ -27,10 +27,10 @@ from django.utils import timezone
 from channels.demo import seed_channels_and_orders as seed_orders
 from ims.kits.roles import Role
 from inventory.models import Location, LocationType, Sku, Warehouse
-from inventory.replenishment.demo import seed_reorder_rules as seed_rules
 from inventory.services import location_create, stock_adjust, warehouse_create
 from inventory.services.catalog import location_path
 from receiving.demo import seed_purchase_orders as seed_pos
+from replenishment.demo import seed_reorder_rules as seed_rules
 
 DEMO_PASSWORD = "ims-demo"
 OPENING_STOCK = "opening stock"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReplenishmentConfig(AppConfig):
+    name = "replenishment"
+    verbose_name = "Replenishment"
