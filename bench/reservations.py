@@ -206,8 +206,8 @@ def cpu_per_call(call: Callable[[int], None], calls: int = 200) -> float:
 
 
 def cpu_breakdown(warehouse, sku) -> str:
+    from inventory.events import availability_changed
     from inventory.services import ReserveLine, stock_reserve
-    from inventory.services.events import availability_changed
 
     service = cpu_per_call(
         lambda n: stock_reserve(lines=[ReserveLine(sku, warehouse, 1)], reference=f"cpu-{n}")

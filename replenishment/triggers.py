@@ -1,7 +1,7 @@
 """The reorder check: raise a replenishment alert the moment projected stock reaches the point.
 
 `reorder_check` runs inside every transaction that changes on-hand or reserved (called from
-inventory.services.events.availability_changed); `reorder_recheck` runs where projected changes
+inventory.events.availability_changed); `reorder_recheck` runs where projected changes
 without touching stock rows: purchase orders opened, cancelled, closed or received, rules
 created or changed, and the daily sweep (a new season starts).
 
@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from inventory.events import AvailabilityListener
 from inventory.models import Sku, Warehouse, WarehouseStock
 from replenishment.formula import suggested_quantity
 from replenishment.models import ReorderRule, ReplenishmentAlert
@@ -33,11 +34,19 @@ from replenishment.projection import with_projection
 
 # The rule of a SKU (first parameter) in a warehouse (second) as (sku_id, warehouse_id, rule id);
 # at most one (unique constraint). SQL by hand because it runs on every stock change;
-# inventory.services.events folds it into the one query that finds every listener.
+# inventory.events folds it into the one query that finds every listener.
 RULE_SQL = (
     f"SELECT sku_id, warehouse_id, id FROM {ReorderRule._meta.db_table}"
     " WHERE sku_id = %s AND warehouse_id = %s"
 )
+
+
+def _on_availability(*, sku: Sku, warehouse: Warehouse, ids: list[int]) -> None:
+    reorder_decide(sku=sku, warehouse=warehouse)
+
+
+# Registered by ReplenishmentConfig.ready(): the pair's rule decides on every stock change.
+REORDER_RULES = AvailabilityListener(name="rule", sql=RULE_SQL, handle=_on_availability)
 
 
 def reorder_check(*, sku: Sku, warehouse: Warehouse) -> None:
@@ -174,10 +183,3 @@ def reorder_recheck(
         if alert is not None:
             raised.append(alert)
     return raised
-
-
-def reorder_recheck_purchase_order(*, purchase_order) -> list[ReplenishmentAlert]:
-    """After a purchase order's incoming quantity changed (opened, cancelled, closed, received):
-    decide again for each SKU on it, in its warehouse."""
-    sku_ids = purchase_order.lines.values_list("sku_id", flat=True)
-    return reorder_recheck(keys=[(sku_id, purchase_order.warehouse_id) for sku_id in sku_ids])

@@ -8,10 +8,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ims.api.ordering import AliasOrderingFilter
-from ims.api.schema import IMSAutoSchema
 from ims.kits.access import api_scope, require_in_scope
+from ims.kits.ordering import AliasOrderingFilter
 from ims.kits.roles import CATALOG, HANDLE_STOCK, READ_STOCK, WAREHOUSES
+from ims.kits.schema import IMSAutoSchema
 from inventory.api import serializers as s
 from inventory.filters import (
     AvailabilityFilter,

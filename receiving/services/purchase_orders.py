@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.errors import InvalidState
+from inventory.events import incoming_changed
 from inventory.models import Sku, Warehouse
 from receiving.models import (
     Discrepancy,
@@ -24,9 +25,15 @@ from receiving.models import (
     PurchaseOrderStatus,
     Supplier,
 )
-from replenishment.triggers import reorder_recheck_purchase_order
 
 MAX_UNITS = 1_000_000_000
+
+
+def purchase_order_keys(purchase_order: PurchaseOrder) -> list[tuple[int, int]]:
+    """The (sku_id, warehouse_id) pairs whose incoming quantity the order counts in: what
+    `incoming_changed` is told when the order opens, changes, closes or is received."""
+    sku_ids = purchase_order.lines.values_list("sku_id", flat=True)
+    return [(sku_id, purchase_order.warehouse_id) for sku_id in sku_ids]
 
 
 def _actor(actor: AbstractBaseUser | None):
@@ -151,7 +158,7 @@ def purchase_order_create(
         for line in lines
     )
     if status == PurchaseOrderStatus.OPEN:  # incoming rose: reorder rules may re-arm
-        reorder_recheck_purchase_order(purchase_order=purchase_order)
+        incoming_changed(keys=purchase_order_keys(purchase_order))
     return purchase_order
 
 
@@ -167,7 +174,7 @@ def purchase_order_open(
     purchase_order.status = PurchaseOrderStatus.OPEN
     purchase_order.opened_at = timezone.now()
     purchase_order.save(update_fields=["status", "opened_at", "updated_at"])
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming rose
+    incoming_changed(keys=purchase_order_keys(purchase_order))  # incoming rose
     return purchase_order
 
 
@@ -186,7 +193,7 @@ def purchase_order_cancel(
     purchase_order.status = PurchaseOrderStatus.CANCELLED
     purchase_order.cancelled_at = timezone.now()
     purchase_order.save(update_fields=["status", "cancelled_at", "updated_at"])
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming fell
+    incoming_changed(keys=purchase_order_keys(purchase_order))  # incoming fell
     return purchase_order
 
 
@@ -219,5 +226,5 @@ def purchase_order_close(
     purchase_order.status = PurchaseOrderStatus.CLOSED
     purchase_order.closed_at = timezone.now()
     purchase_order.save(update_fields=["status", "closed_at", "updated_at"])
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming fell
+    incoming_changed(keys=purchase_order_keys(purchase_order))  # incoming fell
     return purchase_order, discrepancies

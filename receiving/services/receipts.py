@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from inventory.errors import InvalidState
+from inventory.events import incoming_changed
 from inventory.models import Location, LocationType, Lot, Sku, Warehouse
 from inventory.services import retry_on_contention, stock_receive, stock_rows_lock
 from receiving.errors import LocationMissing
@@ -35,9 +36,8 @@ from receiving.models import (
     Receipt,
     ReceiptLine,
 )
-from receiving.services.purchase_orders import MAX_UNITS, _actor, _lock
+from receiving.services.purchase_orders import MAX_UNITS, _actor, _lock, purchase_order_keys
 from receiving.services.putaway import putaway_task_create
-from replenishment.triggers import reorder_recheck_purchase_order
 
 # Lot number under which units of a lot-tracked SKU that arrived without one are held.
 MISSING_LOT_PREFIX = "NOLOT-"
@@ -219,7 +219,7 @@ def _receive(
                 }
             ) from error
     _advance_status(purchase_order)
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming and dock changed
+    incoming_changed(keys=purchase_order_keys(purchase_order))  # incoming and dock changed
     return result
 
 

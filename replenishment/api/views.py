@@ -14,10 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ims.api.ordering import AliasOrderingFilter
-from ims.api.schema import IMSAutoSchema
 from ims.kits.access import api_scope, require_in_scope
+from ims.kits.ordering import AliasOrderingFilter
 from ims.kits.roles import BUYING, BUYING_READ
+from ims.kits.schema import IMSAutoSchema
 from receiving.api.serializers import PurchaseOrderSerializer
 from receiving.selectors import purchase_order_list
 from replenishment.api import serializers as s

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ims import context_processors
+from ims.dashboard import dashboard_figures
 from ims.kits.roles import Role
 from inventory.models import LocationType
-from inventory.selectors.dashboard import dashboard_figures, on_hand_series
+from inventory.selectors.dashboard import on_hand_series
 from inventory.services import (
     ReserveLine,
     location_create,

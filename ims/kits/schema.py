@@ -55,6 +55,9 @@ class IMSAutoSchema(AutoSchema):
         }
         if self.method in _WRITE_METHODS:
             errors["409"] = ConflictSerializer
+            # A body in a media type the operation does not read, or that does not parse as
+            # the one it claims (a multipart body without its parts).
+            errors["415"] = ErrorSerializer
         for status_code, serializer in errors.items():
             if status_code not in responses:
                 responses[status_code] = self._get_response_for_code(serializer, status_code)

@@ -19,24 +19,19 @@ writes the bin up by the difference, also as a found discrepancy, and queues a c
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Sum
 
-from channels.models import Order, OrderLine, PickTask, PickTaskStatus
-from channels.services.picking import bin_options, plan_bins, resequence_picks
-from inventory.models import Location, MovementKind, Reservation, WarehouseStock
-from inventory.services import reservation_release, stock_adjust, stock_rows_lock
+from channels.models import (
+    Order,
+    OrderLine,
+    PickTask,
+    PickTaskStatus,
+)
+from channels.services.picking.bins import bin_lock, bin_options, plan_bins
+from channels.services.picking.routing import resequence_picks
+from inventory.models import MovementKind, WarehouseStock
+from inventory.services import reservation_release, stock_adjust
 from inventory.services.counts import count_request
 
 FOUND_DISCREPANCY = "Found discrepancy"
-
-
-def bin_lock(task: PickTask, packing: Location | None = None) -> int:
-    """Lock the pick's reservation, then every bin row the pick touches (its bin and, when the
-    warehouse has one, the packing station's row) in primary-key order, the one lock order of
-    DESIGN.md; the bin's quantity. Taking the bin alone first would deadlock with a put-back
-    moving the same SKU from packing to this bin when the packing row's key is lower."""
-    Reservation.objects.select_for_update(of=("self",)).filter(pk=task.reservation_id).first()
-    key = (task.sku_id, task.location_id, task.lot_id)
-    keys = [key] if packing is None else [key, (task.sku_id, packing.pk, task.lot_id)]
-    return stock_rows_lock(bins=keys).get(key, 0)
 
 
 def pick_surplus(
