@@ -13,7 +13,9 @@ here from their `AppConfig.ready()`, in INSTALLED_APPS order (replenishment, the
   this runs on every stock change, so that query is the whole cost of the common path; the
   reservation carries it in its own statement (`listeners_sql`) and passes what it found.
 - an incoming handler hears that open purchase-order quantities changed for some pairs
-  (`incoming_changed`, called by receiving), which moves projected stock without a stock change.
+  (`incoming_changed`, called by receiving), which moves projected stock without a stock change;
+- the incoming source (receiving's) says how many units are expected for a pair, as an
+  expression, so the stock engine's availability list shows `incoming` in its one query.
 
 This is not a signal: handlers run in the caller's transaction, in a known order, pinned by
 tests/inventory/test_events.py.
@@ -26,6 +28,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Value
+from django.db.models.expressions import Expression
 
 from inventory.models import Sku, Warehouse
 
@@ -45,6 +49,7 @@ class AvailabilityListener:
 
 _availability: list[AvailabilityListener] = []
 _incoming: list[Callable[..., object]] = []
+_incoming_source: list[Callable[[], Expression]] = []
 
 
 def availability_listen(listener: AvailabilityListener) -> None:
@@ -57,6 +62,17 @@ def incoming_listen(handler: Callable[..., object]) -> None:
     """Register `handler(keys=[(sku_id, warehouse_id), ...])` (once; from AppConfig.ready())."""
     if handler not in _incoming:
         _incoming.append(handler)
+
+
+def incoming_source(expression: Callable[[], Expression]) -> None:
+    """Register the function giving the units expected for the outer row's pair
+    (OuterRef("sku"), OuterRef("warehouse")): one source (receiving's)."""
+    _incoming_source[:] = [expression]
+
+
+def incoming_quantity() -> Expression:
+    """Units expected for the outer row's SKU and warehouse; 0 when nothing is registered."""
+    return _incoming_source[0]() if _incoming_source else Value(0)
 
 
 def availability_listeners() -> list[str]:

@@ -239,7 +239,14 @@ class StockListView(generics.ListAPIView):
         return stock_list(warehouses=api_scope(self.request, self))
 
 
-@extend_schema(summary="Available units per SKU and warehouse")
+@extend_schema(
+    summary="Available units per SKU and warehouse",
+    description="A row for every SKU and warehouse with stock, units expected on open purchase "
+    "orders (`incoming`) or units at a receiving dock awaiting put-away: a SKU with nothing "
+    "sellable yet shows on_hand, reserved and available 0, and a pair stays listed once it had "
+    "units, like a sold-out SKU. Units at the dock are in none of the figures: received, they "
+    "leave `incoming`; put away, they join `on_hand`.",
+)
 class AvailabilityListView(generics.ListAPIView):
     schema = IMSAutoSchema()
     serializer_class = s.AvailabilitySerializer

@@ -11,10 +11,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from inventory.events import incoming_changed
 from inventory.models import Sku, Warehouse
 from receiving.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Supplier
-from receiving.services.purchase_orders import OrderLine, purchase_order_create
+from receiving.services.purchase_orders import OrderLine, incoming_moved, purchase_order_create
 
 
 @transaction.atomic
@@ -93,5 +92,5 @@ def purchase_order_import_line(
         quantity_ordered=quantity_ordered,
         unit_cost=unit_cost,
     )
-    incoming_changed(keys=[(sku.pk, warehouse.pk)])  # an open PO's incoming rose
+    incoming_moved(keys=[(sku.pk, warehouse.pk)])  # an open PO's incoming rose
     return line

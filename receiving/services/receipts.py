@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from inventory.errors import InvalidState
-from inventory.events import incoming_changed
 from inventory.models import Location, LocationType, Lot, Sku, Warehouse
 from inventory.services import retry_on_contention, stock_receive, stock_rows_lock
 from receiving.errors import LocationMissing
@@ -36,7 +35,13 @@ from receiving.models import (
     Receipt,
     ReceiptLine,
 )
-from receiving.services.purchase_orders import MAX_UNITS, _actor, _lock, purchase_order_keys
+from receiving.services.purchase_orders import (
+    MAX_UNITS,
+    _actor,
+    _lock,
+    incoming_moved,
+    purchase_order_keys,
+)
 from receiving.services.putaway import putaway_task_create
 
 # Lot number under which units of a lot-tracked SKU that arrived without one are held.
@@ -219,7 +224,7 @@ def _receive(
                 }
             ) from error
     _advance_status(purchase_order)
-    incoming_changed(keys=purchase_order_keys(purchase_order))  # incoming and dock changed
+    incoming_moved(keys=purchase_order_keys(purchase_order))  # incoming and dock changed
     return result
 
 
