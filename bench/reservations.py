@@ -49,8 +49,8 @@ def seed():
     1,000 with some, stocked through the services; a channel sells from the warehouse."""
     from channels.services import channel_create, listing_create
     from inventory.models import LocationType
-    from inventory.replenishment.services import reorder_rule_create
     from inventory.services import location_create, sku_create, stock_receive, warehouse_create
+    from replenishment.services import reorder_rule_create
 
     bench.reset()
     warehouse = warehouse_create(code="BENCH", name="Bench warehouse")
@@ -206,8 +206,8 @@ def cpu_per_call(call: Callable[[int], None], calls: int = 200) -> float:
 
 
 def cpu_breakdown(warehouse, sku) -> str:
+    from inventory.events import availability_changed
     from inventory.services import ReserveLine, stock_reserve
-    from inventory.services.events import availability_changed
 
     service = cpu_per_call(
         lambda n: stock_reserve(lines=[ReserveLine(sku, warehouse, 1)], reference=f"cpu-{n}")

@@ -331,7 +331,7 @@ class OutboxState(models.TextChoices):
 
 class OutboxEntry(models.Model):
     """ "Tell `channel` the current availability of `sku`": written in the transaction that
-    changed the SKU's stock (inventory.services.events). The value is read at delivery time, so
+    changed the SKU's stock (inventory.events). The value is read at delivery time, so
     many entries of one (channel, SKU) coalesce into one pushed item. Deleted once acknowledged."""
 
     channel = models.ForeignKey(SalesChannel, on_delete=models.CASCADE, related_name="outbox")

@@ -32,7 +32,7 @@ NAV = [
 # Count badges beside NAV entries: url name → dotted path of a function returning a number (0
 # shows no badge). Keep each to one cheap query: it runs on every page.
 BADGES = {
-    "replenishment-alerts": "inventory.replenishment.selectors.open_alert_count",
+    "replenishment-alerts": "replenishment.selectors.open_alert_count",
 }
 
 

@@ -46,10 +46,12 @@ INSTALLED_APPS = [
     "import_export",
     "django_q",
     "axes",
+    "ims",
     "ims.throttling",
     "accounts",
     "inventory",
     "receiving",
+    "replenishment",
     "channels",
 ]
 
@@ -206,7 +208,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "ims.api.pagination.ResultsPagination",
+    "DEFAULT_PAGINATION_CLASS": "ims.kits.pagination.ResultsPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ims.api.errors.exception_handler",
@@ -243,7 +245,7 @@ SPECTACULAR_SETTINGS = {
     # Several documents have a "status"; name each enum after its document.
     "ENUM_NAME_OVERRIDES": {
         "ImportStatusEnum": "inventory.models.ImportStatus",
-        "AlertStatusEnum": "inventory.models.AlertStatus",
+        "AlertStatusEnum": "replenishment.models.AlertStatus",
         "PurchaseOrderStatusEnum": "receiving.models.PurchaseOrderStatus",
         "PutawayStatusEnum": "receiving.models.PutawayStatus",
         "DiscrepancyCodeEnum": "receiving.models.DiscrepancyCode",

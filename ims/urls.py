@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ims.dashboard import dashboard
 from ims.health import healthz
 
 urlpatterns = [
@@ -10,7 +11,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("receiving/", include("receiving.urls")),
     path("orders/", include("channels.urls")),
-    path("replenishment/", include("inventory.replenishment.urls")),
+    path("replenishment/", include("replenishment.urls")),
+    path("", dashboard, name="dashboard"),
     path("", include("inventory.urls")),
 ]
 

@@ -13,22 +13,18 @@ from inventory.errors import StockConflict
 from inventory.imports.admin import ImportAdminMixin
 from inventory.imports.base import adopt
 from inventory.models import (
-    AlertDigest,
     BinStock,
     CountTask,
     ImportJob,
     Location,
     LocationType,
     Lot,
-    ReorderRule,
-    ReplenishmentAlert,
     Reservation,
     Sku,
     StockMovement,
     Warehouse,
     WarehouseStock,
 )
-from inventory.replenishment.resources import ReorderRuleExportResource, ReorderRuleResource
 from inventory.resources import (
     BinStockExportResource,
     LocationResource,
@@ -270,53 +266,6 @@ class CountTaskAdmin(ReadOnlyAdmin):
     list_filter = ["status", "location__warehouse"]
     list_select_related = ["sku", "location__warehouse"]
     search_fields = ["sku__code", "location__code", "reference", "reason"]
-
-
-@admin.register(ReorderRule)
-class ReorderRuleAdmin(ImportAdminMixin, ImportMixin, ExportMixin, ReadOnlyAdmin):
-    """Rules change through the replenishment screens and API (their service re-arms them);
-    here they are read, imported and exported (kind `reorder_rules`)."""
-
-    resource_classes = [ReorderRuleResource]
-
-    list_display = [
-        "sku",
-        "warehouse",
-        "reorder_point",
-        "reorder_quantity",
-        "lead_time_days",
-        "supplier",
-        "armed",
-        "updated_at",
-    ]
-    list_filter = ["warehouse", "armed"]
-    list_select_related = ["sku", "warehouse", "supplier"]
-    search_fields = ["sku__code", "sku__name", "supplier__code"]
-
-    def get_export_resource_classes(self, request):
-        return [ReorderRuleExportResource]
-
-
-@admin.register(ReplenishmentAlert)
-class ReplenishmentAlertAdmin(ReadOnlyAdmin):
-    list_display = [
-        "sku",
-        "warehouse",
-        "status",
-        "projected",
-        "reorder_point",
-        "suggested_quantity",
-        "purchase_order",
-        "created_at",
-    ]
-    list_filter = ["status", "warehouse"]
-    list_select_related = ["sku", "warehouse", "purchase_order"]
-    search_fields = ["sku__code", "sku__name"]
-
-
-@admin.register(AlertDigest)
-class AlertDigestAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "alert_count"]
 
 
 @admin.register(ImportJob)

@@ -323,15 +323,10 @@ class BinStockExportResource(FormulaSafeExport, resources.ModelResource):
         )
 
 
-# Import kinds of inventory's sub-packages register when imported here (registry autodiscovery
-# reads each app's `resources` module).
-from inventory.replenishment.resources import ReorderRuleResource  # noqa: E402
-
 __all__ = [
     "OPENING_STOCK_REASON",
     "BinStockExportResource",
     "LocationResource",
     "OpeningStockResource",
-    "ReorderRuleResource",
     "SkuResource",
 ]

@@ -17,16 +17,12 @@ from ims.kits.roles import READ_STOCK, warehouse_scope
 from inventory.filters import StockFilter
 from inventory.models import LocationType, Sku
 from inventory.selectors.dashboard import (
-    dashboard_figures,
-    latest_movements,
     on_hand_series,
     sku_overview,
-    skus_with_nothing_available,
 )
 from inventory.selectors.stock import movement_list, stock_list, warehouse_list
 
 PAGE_SIZES = (25, 50, 100)
-DASHBOARD_DAYS = 14
 SKU_HISTORY_DAYS = 30
 
 
@@ -72,28 +68,9 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[1]
 
 
-def _labels(points) -> list[str]:
+def day_labels(points) -> list[str]:
+    """Chart labels for a day series: \"03 Dec\"."""
     return [point.day.strftime("%d %b") for point in points]
-
-
-@roles_required(READ_STOCK)
-@require_GET
-def dashboard(request):
-    scope = warehouse_scope(request.user, READ_STOCK)
-    figures = dashboard_figures(warehouses=scope)
-    series = on_hand_series(days=DASHBOARD_DAYS, on_hand_now=figures.on_hand, warehouses=scope)
-    context = {
-        "figures": figures,
-        "series": series,
-        "chart_values": [point.on_hand for point in series],
-        "activity_values": [point.movements for point in series],
-        "chart_labels": _labels(series),
-        "movements_today": series[-1].movements,
-        "nothing_available": skus_with_nothing_available(warehouses=scope),
-        "latest": latest_movements(warehouses=scope),
-        "days": DASHBOARD_DAYS,
-    }
-    return render(request, "inventory/dashboard.html", context)
 
 
 @roles_required(READ_STOCK)
@@ -148,7 +125,7 @@ def sku_detail(request, code):
         "overview": overview,
         "series": series,
         "chart_values": [point.on_hand for point in series],
-        "chart_labels": _labels(series),
+        "chart_labels": day_labels(series),
         "days": SKU_HISTORY_DAYS,
         "ledger": ledger,
         # lots can outlive a switch of lot tracking, so show the columns whenever a bin has one

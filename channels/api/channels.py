@@ -23,9 +23,9 @@ from channels.services import (
 )
 from channels.sync.pull import channel_pull
 from channels.sync.services import channel_resync, channel_test_connection
-from ims.api.ordering import AliasOrderingFilter
-from ims.api.schema import IMSAutoSchema
+from ims.kits.ordering import AliasOrderingFilter
 from ims.kits.roles import CHANNEL_CONFIGURE, CHANNEL_OPERATE, CHANNEL_READ
+from ims.kits.schema import IMSAutoSchema
 
 CHANNEL_KEY_ACTIONS = {"list", "retrieve", "listings.get", "availability"}
 

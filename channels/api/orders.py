@@ -28,7 +28,6 @@ from channels.services import (
     pick_task_assign,
     pick_task_confirm,
 )
-from ims.api.schema import IMSAutoSchema
 from ims.kits.access import api_scope, can
 from ims.kits.roles import (
     FLOOR,
@@ -38,6 +37,7 @@ from ims.kits.roles import (
     ORDER_SHIP,
     READ_STOCK,
 )
+from ims.kits.schema import IMSAutoSchema
 
 ORDER_KEY_ACTIONS = {"list", "retrieve", "create", "cancel", "confirm"}
 

@@ -1,6 +1,6 @@
 """Every write of channels and orders goes through these services (DESIGN.md, "Where logic
 lives"); stock changes go on through `inventory.services`, which write the ledger and call
-`inventory.services.events.availability_changed` for every change of available quantity."""
+`inventory.events.availability_changed` for every change of available quantity."""
 
 from channels.services.channels import (
     channel_create,

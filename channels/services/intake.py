@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from channels.models import OPEN_ORDER_STATUSES, Order, OrderLine, SalesChannel
 from channels.services.channels import user_or_none
+from channels.services.orders import order_expire
 from channels.services.picking import pick_tasks_create
 from inventory.errors import InsufficientStock
 from inventory.models import Sku, Warehouse, WarehouseStock
@@ -117,8 +118,6 @@ def order_create(
 def _expire_holds_on(*, sku_ids: list[int], warehouses: list[Warehouse]) -> None:
     """Expired holds stop counting at once: release those on the rows this order needs before
     reading them, each in its own short transaction (so this intake holds no lock meanwhile)."""
-    from channels.services.orders import order_expire
-
     expired = (
         Order.objects.filter(
             expires_at__lte=timezone.now(),

@@ -1,6 +1,6 @@
 """Channel sync: a durable outbox that pushes every available-quantity change to every channel.
 
-- `outbox.outbox_record` (called from inventory.services.events.availability_changed, inside the
+- `outbox.outbox_record` (called from inventory.events.availability_changed, inside the
   stock change's transaction) writes one OutboxEntry per (listing channel, SKU) and, after commit,
   enqueues `channels.tasks.sync_channel` for each channel.
 - `deliver.channel_deliver` takes the channel's lease, claims the pending entries, reads the

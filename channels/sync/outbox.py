@@ -7,6 +7,7 @@ import logging
 from django.db import connection, transaction
 
 from channels.models import ChannelWarehouse, Listing, OutboxEntry, SalesChannel
+from inventory.events import AvailabilityListener
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 # The active channels that sell a SKU (first parameter) from a warehouse (second), as (sku_id,
 # warehouse_id, channel_id). No DISTINCT: a channel lists a SKU once and sells from a warehouse
 # once (unique constraints). SQL by hand because it runs on every stock change
-# (inventory.services.events folds it into the one query that finds every listener); the channel
+# (inventory.events folds it into the one query that finds every listener); the channel
 # is checked by a scalar subquery rather than a third join, which PostgreSQL plans in a third of
 # the time.
 LISTENING_CHANNELS_SQL = f"""
@@ -26,6 +27,17 @@ SELECT listing.sku_id, channel_source.warehouse_id, listing.channel_id
    AND (SELECT sales_channel.active FROM {SalesChannel._meta.db_table} sales_channel
          WHERE sales_channel.id = listing.channel_id)
 """
+
+
+def _on_availability(*, sku, warehouse, ids: list[int]) -> None:
+    outbox_write(sku_id=sku.pk, channel_ids=ids)
+
+
+# Registered by ChannelsConfig.ready(): every stock change queues a push to the channels that
+# list the SKU and sell from the warehouse.
+CHANNEL_OUTBOX = AvailabilityListener(
+    name="channel", sql=LISTENING_CHANNELS_SQL, handle=_on_availability
+)
 
 
 def outbox_record(*, sku_id: int, warehouse_id: int) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from channels.connectors import DeliveryError, RemoteOrder, connector_for
+from channels.connectors import REGISTRY, DeliveryError, RemoteOrder, connector_for
 from channels.models import OPEN_ORDER_STATUSES, ChannelPullState, Order, SalesChannel
 from channels.services.intake import OrderLineRequest, order_create
 from channels.services.orders import order_cancel
@@ -114,8 +114,6 @@ def channel_pull(*, channel: SalesChannel, unless_within: float = 0) -> PullResu
 
 def channels_pulling() -> list[SalesChannel]:
     """Active channels whose connector pulls orders."""
-    from channels.connectors import REGISTRY
-
     channels = SalesChannel.objects.filter(active=True, connector__in=list(REGISTRY))
     return [channel for channel in channels if connector_for(channel).pulls_orders]
 

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
-from ims.api.schema import IMSAutoSchema
+from ims.kits.schema import IMSAutoSchema
 from ims.throttling.lockout import lockout_message, lockout_seconds
 from ims.throttling.throttles import SignInThrottle
 

@@ -9,8 +9,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from ims.api.schema import IMSAutoSchema
 from ims.kits.roles import IMPORTS
+from ims.kits.schema import IMSAutoSchema
 from inventory.imports import import_kinds
 from inventory.imports.jobs import import_job_submit
 from inventory.imports.limits import max_file_bytes, too_large_message

@@ -20,5 +20,5 @@ urlpatterns = [
     path("", include("inventory.api.urls")),
     path("", include("channels.api.urls")),
     path("", include("receiving.api.urls")),
-    path("", include("inventory.replenishment.api.urls")),
+    path("", include("replenishment.api.urls")),
 ]

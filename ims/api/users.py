@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from accounts.models import AuditEntry
 from accounts.selectors import audit_list, user_list
 from accounts.services import user_create, user_update
-from ims.api.ordering import AliasOrderingFilter
-from ims.api.schema import IMSAutoSchema
+from ims.kits.ordering import AliasOrderingFilter
 from ims.kits.roles import ADMINS, Role
+from ims.kits.schema import IMSAutoSchema
 from inventory.api.serializers import CodeRelatedField
 from inventory.models import Warehouse
 

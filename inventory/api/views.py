@@ -8,10 +8,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ims.api.ordering import AliasOrderingFilter
-from ims.api.schema import IMSAutoSchema
 from ims.kits.access import api_scope, require_in_scope
+from ims.kits.ordering import AliasOrderingFilter
 from ims.kits.roles import CATALOG, HANDLE_STOCK, READ_STOCK, WAREHOUSES
+from ims.kits.schema import IMSAutoSchema
 from inventory.api import serializers as s
 from inventory.filters import (
     AvailabilityFilter,
@@ -239,7 +239,14 @@ class StockListView(generics.ListAPIView):
         return stock_list(warehouses=api_scope(self.request, self))
 
 
-@extend_schema(summary="Available units per SKU and warehouse")
+@extend_schema(
+    summary="Available units per SKU and warehouse",
+    description="A row for every SKU and warehouse with stock, units expected on open purchase "
+    "orders (`incoming`) or units at a receiving dock awaiting put-away: a SKU with nothing "
+    "sellable yet shows on_hand, reserved and available 0, and a pair stays listed once it had "
+    "units, like a sold-out SKU. Units at the dock are in none of the figures: received, they "
+    "leave `incoming`; put away, they join `on_hand`.",
+)
 class AvailabilityListView(generics.ListAPIView):
     schema = IMSAutoSchema()
     serializer_class = s.AvailabilitySerializer

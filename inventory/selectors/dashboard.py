@@ -16,7 +16,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Sum,
     Value,
@@ -28,10 +27,7 @@ from django.utils import timezone
 from ims.kits.roles import in_scope
 from inventory.models import (
     SELLABLE_TYPES,
-    AlertStatus,
     BinStock,
-    LocationType,
-    ReplenishmentAlert,
     Sku,
     StockMovement,
     Warehouse,
@@ -47,21 +43,6 @@ class DayPoint:
     day: datetime.date
     on_hand: int  # sellable units at the end of the day
     movements: int  # ledger rows written that day
-
-
-@dataclass(frozen=True)
-class DashboardFigures:
-    skus: int
-    on_hand: int
-    reserved: int
-    at_docks: int
-    held_elsewhere: int  # quarantine and packing: physically here, not sellable
-    nothing_available: int  # active SKUs with no available unit in any warehouse
-    low_stock: int  # active SKUs with an open replenishment alert (at or below reorder point)
-
-    @property
-    def available(self) -> int:
-        return self.on_hand - self.reserved
 
 
 def _sellable_delta():
@@ -120,46 +101,6 @@ def on_hand_series(
             level -= row["net"]  # the level at the end of the previous day
     points.reverse()
     return points
-
-
-def dashboard_figures(*, warehouses=None) -> DashboardFigures:
-    """The headline figures, in three aggregate queries; `warehouses` (ids; None: all) narrows
-    every figure but the SKU count to those warehouses."""
-    anything_available = in_scope(
-        WarehouseStock.objects.filter(sku=OuterRef("pk"), on_hand__gt=F("reserved")), warehouses
-    )
-    open_alert = in_scope(
-        ReplenishmentAlert.objects.filter(sku=OuterRef("pk"), status=AlertStatus.OPEN), warehouses
-    )
-    skus = Sku.objects.filter(active=True).aggregate(
-        total=Count("pk"),
-        nothing_available=Count("pk", filter=~Q(Exists(anything_available))),
-        low_stock=Count("pk", filter=Q(Exists(open_alert))),
-    )
-    stock = in_scope(WarehouseStock.objects.all(), warehouses).aggregate(
-        on_hand=Coalesce(Sum("on_hand"), 0), reserved=Coalesce(Sum("reserved"), 0)
-    )
-    held = in_scope(
-        BinStock.objects.filter(quantity__gt=0), warehouses, "location__warehouse"
-    ).aggregate(
-        docks=Coalesce(Sum("quantity", filter=Q(location__type=LocationType.DOCK)), 0),
-        elsewhere=Coalesce(
-            Sum(
-                "quantity",
-                filter=Q(location__type__in=[LocationType.QUARANTINE, LocationType.PACKING]),
-            ),
-            0,
-        ),
-    )
-    return DashboardFigures(
-        skus=skus["total"],
-        on_hand=stock["on_hand"],
-        reserved=stock["reserved"],
-        at_docks=held["docks"],
-        held_elsewhere=held["elsewhere"],
-        nothing_available=skus["nothing_available"],
-        low_stock=skus["low_stock"],
-    )
 
 
 def skus_with_nothing_available(*, limit: int = 8, warehouses=None) -> QuerySet[Sku]:

@@ -1,9 +1,9 @@
 """Stock reads: bin-level stock, availability per SKU and warehouse, the movement ledger."""
 
-from django.db.models import F, OuterRef, QuerySet
-from django.db.models.expressions import Expression
+from django.db.models import F, QuerySet
 
 from ims.kits.roles import in_scope
+from inventory import events
 from inventory.models import BinStock, Location, StockMovement, Warehouse, WarehouseStock
 
 
@@ -31,15 +31,6 @@ def stock_list(*, include_empty: bool = False, warehouses=None) -> QuerySet[BinS
     return queryset
 
 
-def incoming_by_sku_warehouse() -> Expression:
-    """Units on open purchase orders for the outer row's SKU and warehouse: an expression
-    evaluated against a WarehouseStock queryset (OuterRef("sku") / OuterRef("warehouse")),
-    summing ordered - received over lines of open and partially received POs (receiving)."""
-    from receiving.selectors import incoming_subquery  # receiving builds on inventory
-
-    return incoming_subquery(sku=OuterRef("sku"), warehouse=OuterRef("warehouse"))
-
-
 def availability_list(*, warehouses=None) -> QuerySet[WarehouseStock]:
     """Per SKU and warehouse: on_hand, reserved, `available` (on_hand - reserved) and
     `incoming` (open purchase-order quantity), all annotated in the one list query; only the
@@ -48,7 +39,7 @@ def availability_list(*, warehouses=None) -> QuerySet[WarehouseStock]:
         WarehouseStock.objects.select_related("sku", "warehouse")
         .annotate(
             available_units=F("on_hand") - F("reserved"),
-            incoming=incoming_by_sku_warehouse(),
+            incoming=events.incoming_quantity(),
         )
         .order_by("sku__code", "warehouse__code", "pk")
     )

@@ -1,6 +1,6 @@
 """Every write to stock goes through these services (DESIGN.md, "Where logic lives")."""
 
-from inventory.services._balances import stock_rows_lock
+from inventory.services._balances import stock_rows_ensure, stock_rows_lock
 from inventory.services.catalog import location_create, sku_create, warehouse_create
 from inventory.services.contention import retry_on_contention
 from inventory.services.reservations import (
@@ -25,6 +25,7 @@ __all__ = [
     "stock_pick",
     "stock_receive",
     "stock_reserve",
+    "stock_rows_ensure",
     "stock_rows_lock",
     "warehouse_create",
 ]

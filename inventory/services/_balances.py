@@ -136,6 +136,17 @@ def stock_rows_lock(
     return quantities
 
 
+def stock_rows_ensure(*, keys: Iterable[tuple[int, int]]) -> None:
+    """Give each (sku_id, warehouse_id) pair its WarehouseStock row (nothing on hand) if it has
+    none yet: receiving calls it for pairs with units coming or at a dock, so the availability
+    list shows them before any unit is sellable. Inserted in key order, so two callers never wait
+    on each other's inserts in opposite orders; existing rows are left alone (not even locked)."""
+    WarehouseStock.objects.bulk_create(
+        [WarehouseStock(sku_id=sku_id, warehouse_id=wh_id) for sku_id, wh_id in sorted(set(keys))],
+        ignore_conflicts=True,
+    )
+
+
 def warehouse_lock_order(keys: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """(sku_id, warehouse_id) keys sorted by the primary key of their WarehouseStock row, the one
     order in which every transaction takes several of these rows. A single key needs no query.

@@ -15,7 +15,9 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from inventory import events
 from inventory.errors import InsufficientStock, InvalidState
+from inventory.events import availability_changed
 from inventory.models import (
     Location,
     MovementKind,
@@ -25,11 +27,10 @@ from inventory.models import (
     StockMovement,
     Warehouse,
 )
-from inventory.services import _balances, events
+from inventory.services import _balances
 from inventory.services._balances import BinDelta
 from inventory.services._sql import database, hot_cursor
 from inventory.services.contention import retry_on_contention
-from inventory.services.events import availability_changed
 from inventory.services.stock import (
     _record,
     lot_resolve,

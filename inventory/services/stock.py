@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
+from inventory.events import availability_changed
 from inventory.models import Location, Lot, MovementKind, Sku, StockMovement
 from inventory.services import _balances
 from inventory.services._balances import BinDelta
 from inventory.services.contention import retry_on_contention
-from inventory.services.events import availability_changed
 
 
 def require_positive(quantity, field: str = "quantity") -> int:

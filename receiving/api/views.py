@@ -12,10 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from ims.api.ordering import AliasOrderingFilter
-from ims.api.schema import IMSAutoSchema
 from ims.kits.access import api_scope, require_in_scope
+from ims.kits.ordering import AliasOrderingFilter
 from ims.kits.roles import BUYING, BUYING_READ, FLOOR, HANDLE_STOCK, RECEIVING_READ
+from ims.kits.schema import IMSAutoSchema
 from receiving.api import inputs as i
 from receiving.api import serializers as s
 from receiving.filters import (

@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inventory.models import Sku, Warehouse
-from inventory.replenishment.triggers import reorder_recheck
 from receiving.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Supplier
-from receiving.services.purchase_orders import OrderLine, purchase_order_create
+from receiving.services.purchase_orders import OrderLine, incoming_moved, purchase_order_create
 
 
 @transaction.atomic
@@ -93,5 +92,5 @@ def purchase_order_import_line(
         quantity_ordered=quantity_ordered,
         unit_cost=unit_cost,
     )
-    reorder_recheck(keys=[(sku.pk, warehouse.pk)])  # an open PO's incoming rose
+    incoming_moved(keys=[(sku.pk, warehouse.pk)])  # an open PO's incoming rose
     return line

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.errors import InvalidState
+from inventory.events import incoming_changed
 from inventory.models import Sku, Warehouse
-from inventory.replenishment.triggers import reorder_recheck_purchase_order
+from inventory.services import stock_rows_ensure
 from receiving.models import (
     Discrepancy,
     DiscrepancyCode,
@@ -27,6 +28,21 @@ from receiving.models import (
 )
 
 MAX_UNITS = 1_000_000_000
+
+
+def incoming_moved(*, keys: list[tuple[int, int]]) -> None:
+    """What is coming in (or waiting at a dock) changed for these (sku_id, warehouse_id) pairs:
+    each gets its availability row, so `/availability/` lists it with nothing on hand yet, and
+    the stock engine's incoming listeners (reorder rules) hear of it."""
+    stock_rows_ensure(keys=keys)
+    incoming_changed(keys=keys)
+
+
+def purchase_order_keys(purchase_order: PurchaseOrder) -> list[tuple[int, int]]:
+    """The (sku_id, warehouse_id) pairs whose incoming quantity the order counts in: what
+    `incoming_moved` is told when the order opens, changes, closes or is received."""
+    sku_ids = purchase_order.lines.values_list("sku_id", flat=True)
+    return [(sku_id, purchase_order.warehouse_id) for sku_id in sku_ids]
 
 
 def _actor(actor: AbstractBaseUser | None):
@@ -151,7 +167,7 @@ def purchase_order_create(
         for line in lines
     )
     if status == PurchaseOrderStatus.OPEN:  # incoming rose: reorder rules may re-arm
-        reorder_recheck_purchase_order(purchase_order=purchase_order)
+        incoming_moved(keys=purchase_order_keys(purchase_order))
     return purchase_order
 
 
@@ -167,7 +183,7 @@ def purchase_order_open(
     purchase_order.status = PurchaseOrderStatus.OPEN
     purchase_order.opened_at = timezone.now()
     purchase_order.save(update_fields=["status", "opened_at", "updated_at"])
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming rose
+    incoming_moved(keys=purchase_order_keys(purchase_order))  # incoming rose
     return purchase_order
 
 
@@ -186,7 +202,7 @@ def purchase_order_cancel(
     purchase_order.status = PurchaseOrderStatus.CANCELLED
     purchase_order.cancelled_at = timezone.now()
     purchase_order.save(update_fields=["status", "cancelled_at", "updated_at"])
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming fell
+    incoming_moved(keys=purchase_order_keys(purchase_order))  # incoming fell
     return purchase_order
 
 
@@ -219,5 +235,5 @@ def purchase_order_close(
     purchase_order.status = PurchaseOrderStatus.CLOSED
     purchase_order.closed_at = timezone.now()
     purchase_order.save(update_fields=["status", "closed_at", "updated_at"])
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming fell
+    incoming_moved(keys=purchase_order_keys(purchase_order))  # incoming fell
     return purchase_order, discrepancies

@@ -23,7 +23,6 @@ from django.db.models import F, Sum
 
 from inventory.errors import InvalidState
 from inventory.models import Location, LocationType, Lot, Sku, Warehouse
-from inventory.replenishment.triggers import reorder_recheck_purchase_order
 from inventory.services import retry_on_contention, stock_receive, stock_rows_lock
 from receiving.errors import LocationMissing
 from receiving.models import (
@@ -36,7 +35,13 @@ from receiving.models import (
     Receipt,
     ReceiptLine,
 )
-from receiving.services.purchase_orders import MAX_UNITS, _actor, _lock
+from receiving.services.purchase_orders import (
+    MAX_UNITS,
+    _actor,
+    _lock,
+    incoming_moved,
+    purchase_order_keys,
+)
 from receiving.services.putaway import putaway_task_create
 
 # Lot number under which units of a lot-tracked SKU that arrived without one are held.
@@ -219,7 +224,7 @@ def _receive(
                 }
             ) from error
     _advance_status(purchase_order)
-    reorder_recheck_purchase_order(purchase_order=purchase_order)  # incoming and dock changed
+    incoming_moved(keys=purchase_order_keys(purchase_order))  # incoming and dock changed
     return result
 
 

@@ -17,10 +17,11 @@ from rest_framework.test import APIClient
 
 from channels.models import PickTask
 from channels.services import channel_key_create, listing_create
-from inventory.models import ReplenishmentAlert, StockMovement
-from inventory.replenishment.services import reorder_rule_create
+from inventory.models import StockMovement
 from receiving.models import Discrepancy, PurchaseOrderStatus, PutawayTask
 from receiving.services import supplier_create
+from replenishment.models import ReplenishmentAlert
+from replenishment.services import reorder_rule_create
 from tests import factories
 from tests.channels.conftest import make_channel, place
 from tests.receiving.builders import make_po, receive

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
 from tests import factories
-from tests.inventory.replenishment_helpers import rule
+from tests.replenishment.helpers import rule
 
 USERS = "/api/v1/users/"
 AUDIT = "/api/v1/audit-log/"

@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from inventory.replenishment.services import reorder_rule_create
 from inventory.services import (
     ReserveLine,
     location_create,
@@ -18,6 +17,7 @@ from inventory.services import (
     stock_receive,
     stock_reserve,
 )
+from replenishment.services import reorder_rule_create
 from tests import factories
 
 pytestmark = pytest.mark.browser

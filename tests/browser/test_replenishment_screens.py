@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from inventory.models import AlertStatus, ReorderRule, ReplenishmentAlert
-from inventory.replenishment.services import reorder_rule_create
 from receiving.models import PurchaseOrder
 from receiving.services import supplier_create
+from replenishment.models import AlertStatus, ReorderRule, ReplenishmentAlert
+from replenishment.services import reorder_rule_create
 from tests import factories
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,7 @@ from channels.services import (
     pick_task_assign,
     pick_task_confirm,
 )
-from channels.services.discrepancies import FOUND_DISCREPANCY
+from channels.services.picking import FOUND_DISCREPANCY
 from channels.tasks import expire_holds
 from inventory.audit import stock_drift
 from inventory.errors import InvalidState

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ims import context_processors
+from ims.dashboard import dashboard_figures
 from ims.kits.roles import Role
 from inventory.models import LocationType
-from inventory.replenishment.services import reorder_rule_create
-from inventory.selectors.dashboard import dashboard_figures, on_hand_series
+from inventory.selectors.dashboard import on_hand_series
 from inventory.services import (
     ReserveLine,
     location_create,
@@ -25,6 +25,7 @@ from inventory.services import (
     stock_receive,
     stock_reserve,
 )
+from replenishment.services import reorder_rule_create
 from tests import factories
 
 # session + user + the user's groups (navigation by role) + the open-alerts badge of the Alerts

@@ -122,13 +122,17 @@ def test_incoming_counts_open_quantity_of_open_orders(supplier, warehouse, place
     factories.stock(sku, places.bin1, 1)
     factories.stock(second, places.bin1, 1)
     rows = WarehouseStock.objects.annotate(incoming=incoming_subquery()).values_list(
-        "sku_id", "incoming"
+        "sku_id", "warehouse_id", "incoming"
     )
-    assert dict(rows) == {sku.pk: 12, second.pk: 0}
+    assert set(rows) == {
+        (sku.pk, warehouse.pk, 12),
+        (second.pk, warehouse.pk, 0),
+        (sku.pk, other_wh.pk, 7),
+    }
     explicit = WarehouseStock.objects.annotate(
         incoming=incoming_subquery(sku=OuterRef("sku_id"), warehouse=OuterRef("warehouse_id"))
     )
-    assert explicit.get(sku=sku).incoming == 12
+    assert explicit.get(sku=sku, warehouse=warehouse).incoming == 12
 
     _po, _flags = purchase_order_close(purchase_order=po)
     assert incoming_by_sku_warehouse(warehouse_ids=[warehouse.pk]) == {(sku.pk, warehouse.pk): 5}
