@@ -37,11 +37,12 @@ from accounts.models import AuditEntry
 from channels.models import PickTask
 from channels.services import channel_key_create, listing_create
 from inventory.imports.jobs import import_job_submit
-from inventory.models import ReplenishmentAlert, StockMovement
-from inventory.replenishment.services import reorder_rule_create
+from inventory.models import StockMovement
 from inventory.services import location_create
 from receiving.models import Discrepancy, PutawayTask
 from receiving.services import supplier_create
+from replenishment.models import ReplenishmentAlert
+from replenishment.services import reorder_rule_create
 from tests import factories
 from tests.api.fuzzing import (
     CHECKS,
