@@ -1,6 +1,6 @@
-"""django-q2 entry points. Schedule rows run `expire_holds` (migration 0002), `sync_sweep`
-(migration 0003) and `pull_orders` (migration 0004) every minute; `sync_channel` is enqueued
-after each stock change commits."""
+"""django-q2 entry points. Schedule rows run `expire_holds_task` (migration 0002),
+`sync_sweep_task` (migration 0003) and `pull_orders_task` (migration 0004) every minute (their
+names since migration 0005); `sync_channel_task` is enqueued after each stock change commits."""
 
 import datetime
 import logging
@@ -11,7 +11,7 @@ from channels.services import orders_expire
 from channels.sync.deliver import channel_deliver
 from channels.sync.outbox import delivery_enqueue
 from channels.sync.pull import channel_pull, channels_pulling
-from channels.sync.services import sync_sweep as sweep
+from channels.sync.services import outbox_sweep
 from inventory.services import reservations_expire
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ EXPIRE_HOLDS_SCHEDULE = "Release expired order holds"
 PULL_BEFORE_PUSH_SECONDS = 2.0
 
 
-def expire_holds(now: datetime.datetime | None = None) -> int:
+def expire_holds_task(now: datetime.datetime | None = None) -> int:
     """Release every expired hold: orders first (cancelled, their picks dropped), then any other
     expired reservation (never an order's: those expire only with their order, so an order
     confirmed while the sweep runs keeps its units). Returns how many were released."""
@@ -29,7 +29,7 @@ def expire_holds(now: datetime.datetime | None = None) -> int:
     return orders_expire(now=now) + reservations_expire(now=now, exclude=order_holds)
 
 
-def sync_channel(channel_id: int) -> int:
+def sync_channel_task(channel_id: int) -> int:
     """Deliver the channel's pending outbox entries (enqueued after each stock change commits).
     A channel that also pulls its storefront's orders pulls first (unless it pulled in the last
     PULL_BEFORE_PUSH_SECONDS), so what it is told to sell already has its own newest orders
@@ -43,12 +43,12 @@ def sync_channel(channel_id: int) -> int:
     return result.items
 
 
-def sync_sweep() -> int:
+def sync_sweep_task() -> int:
     """Scheduled every minute (migration 0003): deliveries a lost task left, retries now due."""
-    return len(sweep())
+    return len(outbox_sweep())
 
 
-def pull_orders() -> int:
+def pull_orders_task() -> int:
     """Scheduled every minute (migration 0004): pull the storefront orders of every channel
     whose connector can (Vendure). One channel's failure doesn't hold back the others. Returns
     how many new orders were taken."""

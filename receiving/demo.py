@@ -15,7 +15,7 @@ from inventory.errors import StockConflict
 from inventory.models import Sku, Warehouse
 from receiving.models import PurchaseOrder, PurchaseOrderStatus, Supplier
 from receiving.services import (
-    OrderLine,
+    PurchaseLineRequest,
     ReceiveLine,
     discrepancy_resolve,
     purchase_order_cancel,
@@ -42,10 +42,10 @@ def _suppliers() -> list[Supplier]:
     return found
 
 
-def _lines(rng: random.Random, skus: list[Sku], count: int) -> list[OrderLine]:
+def _lines(rng: random.Random, skus: list[Sku], count: int) -> list[PurchaseLineRequest]:
     chosen = rng.sample(skus, min(count, len(skus)))
     return [
-        OrderLine(
+        PurchaseLineRequest(
             sku=sku,
             quantity_ordered=rng.choice([12, 24, 36, 48, 60, 100]),
             unit_cost=Decimal(rng.randint(150, 2400)) / 100,
@@ -54,7 +54,9 @@ def _lines(rng: random.Random, skus: list[Sku], count: int) -> list[OrderLine]:
     ]
 
 
-def _arrived(po, line: OrderLine, quantity: int, rng: random.Random, **extra) -> ReceiveLine:
+def _arrived(
+    po, line: PurchaseLineRequest, quantity: int, rng: random.Random, **extra
+) -> ReceiveLine:
     lot = None
     expiry = None
     if line.sku.lot_tracked:
@@ -93,7 +95,7 @@ def seed_purchase_orders(
         )
         made.append(purchase_order)
         return purchase_order, [
-            OrderLine(sku=line.sku, quantity_ordered=line.quantity_ordered)
+            PurchaseLineRequest(sku=line.sku, quantity_ordered=line.quantity_ordered)
             for line in purchase_order.lines.select_related("sku").order_by("pk")
         ]
 
@@ -122,7 +124,9 @@ def seed_purchase_orders(
                 full, lines[0], lines[0].quantity_ordered + 6, rng
             )  # over-receipt
             if stranger is not None:
-                arrived.append(_arrived(full, OrderLine(sku=stranger, quantity_ordered=0), 3, rng))
+                arrived.append(
+                    _arrived(full, PurchaseLineRequest(sku=stranger, quantity_ordered=0), 3, rng)
+                )
             receipt_create(purchase_order=full, lines=arrived, actor=actor)
 
             short, lines = order(warehouse, PurchaseOrderStatus.OPEN, -10, count=3)

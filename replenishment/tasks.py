@@ -8,14 +8,14 @@ from replenishment.services import reorder_sweep
 logger = logging.getLogger(__name__)
 
 
-def send_alert_digest() -> int:
+def alert_digest_task() -> int:
     """Every 15 minutes: one e-mail per purchasing user listing the alerts not yet notified.
     Returns how many alerts the digest carried."""
     digest = alert_digest_send()
     return digest.alert_count if digest else 0
 
 
-def reorder_sweep_daily() -> dict:
+def reorder_sweep_task() -> dict:
     """Daily: raise (or re-arm) what the day's season or a changed rule implies."""
     result = reorder_sweep()
     logger.info(

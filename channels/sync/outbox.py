@@ -105,7 +105,7 @@ def delivery_enqueue(channel_id: int) -> None:
     from django_q.tasks import async_task
 
     try:
-        async_task("channels.tasks.sync_channel", channel_id, group="channel-sync")
+        async_task("channels.tasks.sync_channel_task", channel_id, group="channel-sync")
     except Exception:
         # The broker being down must not fail a committed change: the sweep delivers the rows.
         logger.warning("could not enqueue channel sync for channel %s", channel_id, exc_info=True)

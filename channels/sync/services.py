@@ -44,7 +44,7 @@ def channel_test_connection(*, channel: SalesChannel) -> tuple[bool, str]:
         return False, f"{type(exc).__name__}: {exc}"
 
 
-def sync_sweep() -> list[int]:
+def outbox_sweep() -> list[int]:
     """Enqueue a delivery for every channel with due entries (a lost task, an elapsed backoff)
     and drop delivery-log rows older than a week. Returns the channel ids enqueued."""
     channel_ids = channels_due()

@@ -32,7 +32,7 @@ from receiving.selectors import (
     putaway_task_list,
 )
 from receiving.services import (
-    OrderLine,
+    PurchaseLineRequest,
     discrepancy_resolve,
     purchase_order_cancel,
     purchase_order_close,
@@ -186,7 +186,7 @@ class PurchaseOrderViewSet(
             expected_date=data["expected_date"],
             status=data["status"],
             note=data["note"],
-            lines=[OrderLine(**line) for line in data["lines"]],
+            lines=[PurchaseLineRequest(**line) for line in data["lines"]],
             actor=request.user,
         )
         return self._render(purchase_order, status.HTTP_201_CREATED)

@@ -3,7 +3,7 @@
 from receiving.services.discrepancies import discrepancy_resolve
 from receiving.services.imports import purchase_order_import_line, supplier_import_row
 from receiving.services.purchase_orders import (
-    OrderLine,
+    PurchaseLineRequest,
     purchase_order_cancel,
     purchase_order_close,
     purchase_order_create,
@@ -22,7 +22,7 @@ from receiving.services.receipts import (
 )
 
 __all__ = [
-    "OrderLine",
+    "PurchaseLineRequest",
     "ReceiptResult",
     "ReceiveLine",
     "check_receive_line",

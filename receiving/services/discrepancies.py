@@ -1,6 +1,10 @@
-"""Resolving discrepancies: a manager says what was done, and may release held units.
+"""Discrepancies: flagged the moment a receipt differs from the order, resolved by a manager.
 
-Invariants kept here:
+Flagging (`discrepancy_flag`, inside the receipt's transaction, so a flag commits with the units
+it describes): more than ordered (beyond the tolerance setting), a SKU not on the order, a
+lot-tracked SKU without a lot, damaged units.
+
+Resolving: a manager says what was done, and may release held units. Invariants kept here:
 - A discrepancy is resolved once, with a note, by someone, at a time (its row is locked; a
   second resolution is 409 `invalid_state`).
 - Units held in quarantine (a SKU not on the PO, a lot-tracked SKU without a lot, damaged units
@@ -10,7 +14,11 @@ Invariants kept here:
 """
 
 import datetime
+import math
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,13 +27,107 @@ from django.utils import timezone
 from inventory.errors import InvalidState
 from inventory.models import BinStock, Lot
 from inventory.services import stock_adjust
-from receiving.models import Discrepancy, DiscrepancyCode, PutawayTask
+from receiving.models import Discrepancy, DiscrepancyCode, PutawayTask, ReceiptLine
 from receiving.services.purchase_orders import _actor
 from receiving.services.putaway import putaway_task_create
-from receiving.services.receipts import MISSING_LOT_PREFIX
 
+# Units of a lot-tracked SKU that arrived without a lot wait under this lot number + the PO's.
+MISSING_LOT_PREFIX = "NOLOT-"
 HELD_CODES = (DiscrepancyCode.UNEXPECTED_SKU, DiscrepancyCode.MISSING_LOT)
 RELEASABLE_CODES = (*HELD_CODES, DiscrepancyCode.DAMAGED)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A receipt line counted against its PO line: ordered, received so far (this line
+    included), and received before this line. A SKU not on the order expected nothing."""
+
+    expected: int
+    received: int
+    before: int
+
+
+def over_receipt_tolerance() -> Decimal:
+    """Percent above the ordered quantity accepted without an over-receipt flag (setting
+    RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT, default 0)."""
+    return Decimal(str(getattr(settings, "RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT", 0) or 0))
+
+
+def over_receipt_allowance(quantity_ordered: int) -> int:
+    """The most units of a line that may arrive before it is flagged as an over-receipt."""
+    return quantity_ordered + math.floor(quantity_ordered * over_receipt_tolerance() / 100)
+
+
+def discrepancy_flag(
+    receipt_line: ReceiptLine, *, counted: Counted, missing_lot: bool, lot_number: str
+) -> list[Discrepancy]:
+    """Flag everything about one receipt line that differs from the order, at once."""
+    sku, line = receipt_line.sku, receipt_line
+    where = receipt_line.location or receipt_line.damaged_location
+    order = receipt_line.receipt.purchase_order
+    flags = []
+    if receipt_line.po_line is None:
+        flags.append(
+            _flag(
+                receipt_line,
+                DiscrepancyCode.UNEXPECTED_SKU,
+                counted,
+                quantity=line.quantity,
+                detail=f"{line.quantity} of {sku.code} arrived but {sku.code} is not on "
+                f"{order.number}; held in {where.code}.",
+            )
+        )
+    elif counted.received > over_receipt_allowance(counted.expected):
+        flags.append(
+            _flag(
+                receipt_line,
+                DiscrepancyCode.OVER_RECEIPT,
+                counted,
+                quantity=counted.received - max(counted.before, counted.expected),
+                detail=f"{counted.received} of {sku.code} received against {counted.expected} "
+                f"ordered: {counted.received - counted.expected} over. Accepted at {where.code}.",
+            )
+        )
+    if missing_lot:
+        flags.append(
+            _flag(
+                receipt_line,
+                DiscrepancyCode.MISSING_LOT,
+                counted,
+                quantity=line.quantity,
+                detail=f"{line.quantity} of {sku.code} (lot-tracked) arrived without a lot number; "
+                f"held in {where.code} as {lot_number} until the lot is known.",
+            )
+        )
+    if line.damaged:
+        flags.append(
+            _flag(
+                receipt_line,
+                DiscrepancyCode.DAMAGED,
+                counted,
+                quantity=line.damaged,
+                location=receipt_line.damaged_location,
+                detail=f"{line.damaged} of {line.quantity} {sku.code} arrived damaged; "
+                f"they are in {receipt_line.damaged_location.code}.",
+            )
+        )
+    return flags
+
+
+def _flag(receipt_line: ReceiptLine, code: str, counted: Counted, **values) -> Discrepancy:
+    values.setdefault("location", receipt_line.location or receipt_line.damaged_location)
+    return Discrepancy.objects.create(
+        purchase_order=receipt_line.receipt.purchase_order,
+        receipt=receipt_line.receipt,
+        receipt_line=receipt_line,
+        po_line=receipt_line.po_line,
+        code=code,
+        sku=receipt_line.sku,
+        lot=receipt_line.lot,
+        expected=counted.expected,
+        received=counted.received,
+        **{**values, "detail": values["detail"][:300]},
+    )
 
 
 def _relabel(discrepancy: Discrepancy, lot_number: str, expiry, actor) -> Lot:

@@ -13,7 +13,11 @@ from django.db import transaction
 
 from inventory.models import Sku, Warehouse
 from receiving.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Supplier
-from receiving.services.purchase_orders import OrderLine, incoming_moved, purchase_order_create
+from receiving.services.purchase_orders import (
+    PurchaseLineRequest,
+    incoming_moved,
+    purchase_order_create,
+)
 
 
 @transaction.atomic
@@ -57,7 +61,9 @@ def purchase_order_import_line(
             warehouse=warehouse,
             expected_date=expected_date,
             status=status,
-            lines=[OrderLine(sku=sku, quantity_ordered=quantity_ordered, unit_cost=unit_cost)],
+            lines=[
+                PurchaseLineRequest(sku=sku, quantity_ordered=quantity_ordered, unit_cost=unit_cost)
+            ],
         )
         return purchase_order.lines.get()
     if not allow_existing:

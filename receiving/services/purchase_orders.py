@@ -71,7 +71,7 @@ def supplier_update(*, supplier: Supplier, name: str | None = None, email: str |
 
 
 @dataclass(frozen=True)
-class OrderLine:
+class PurchaseLineRequest:
     """One line of a new purchase order."""
 
     sku: Sku
@@ -79,7 +79,7 @@ class OrderLine:
     unit_cost: Decimal = Decimal("0")
 
 
-def _check_order_lines(lines: list[OrderLine]) -> None:
+def _check_order_lines(lines: list[PurchaseLineRequest]) -> None:
     if not lines:
         raise ValidationError({"lines": "A purchase order needs at least one line."})
     seen: set[int] = set()
@@ -121,7 +121,7 @@ def purchase_order_create(
     *,
     supplier: Supplier,
     warehouse: Warehouse,
-    lines: list[OrderLine],
+    lines: list[PurchaseLineRequest],
     number: str | None = None,
     expected_date: datetime.date | None = None,
     status: str = PurchaseOrderStatus.DRAFT,

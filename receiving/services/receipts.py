@@ -11,11 +11,8 @@ Invariants kept here:
 """
 
 import datetime
-import math
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +24,6 @@ from inventory.services import retry_on_contention, stock_receive, stock_rows_lo
 from receiving.errors import LocationMissing
 from receiving.models import (
     Discrepancy,
-    DiscrepancyCode,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderStatus,
@@ -35,6 +31,7 @@ from receiving.models import (
     Receipt,
     ReceiptLine,
 )
+from receiving.services.discrepancies import MISSING_LOT_PREFIX, Counted, discrepancy_flag
 from receiving.services.purchase_orders import (
     MAX_UNITS,
     _actor,
@@ -45,7 +42,6 @@ from receiving.services.purchase_orders import (
 from receiving.services.putaway import putaway_task_create
 
 # Lot number under which units of a lot-tracked SKU that arrived without one are held.
-MISSING_LOT_PREFIX = "NOLOT-"
 
 
 @dataclass(frozen=True)
@@ -65,17 +61,6 @@ class ReceiptResult:
     lines: list[ReceiptLine] = field(default_factory=list)
     discrepancies: list[Discrepancy] = field(default_factory=list)
     tasks: list[PutawayTask] = field(default_factory=list)
-
-
-def over_receipt_tolerance() -> Decimal:
-    """Percent above the ordered quantity accepted without an over-receipt flag (setting
-    RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT, default 0)."""
-    return Decimal(str(getattr(settings, "RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT", 0) or 0))
-
-
-def over_receipt_allowance(quantity_ordered: int) -> int:
-    """The most units of a line that may arrive before it is flagged as an over-receipt."""
-    return quantity_ordered + math.floor(quantity_ordered * over_receipt_tolerance() / 100)
 
 
 def warehouse_place(*, warehouse: Warehouse, type: str) -> Location:
@@ -298,144 +283,90 @@ def _receive_line(
     actor: AbstractBaseUser | None,
     result: ReceiptResult,
 ) -> None:
-    sku = line.sku
+    """One counted line: its units placed, counted against the PO, flagged where they differ
+    from what was ordered, and (sound, not held) given a put-away task."""
     where = _destinations(purchase_order, line, po_line, place)
-    lot_number, missing_lot, held = where.lot_number, where.missing_lot, where.held
-    sound = line.quantity - line.damaged
-    reference = purchase_order.number
-    to_location, damaged_location = where.to_location, where.damaged_location
-
-    lot: Lot | None = None
-    if sound:
-        movement = stock_receive(
-            sku=sku,
-            location=to_location,
-            quantity=sound,
-            lot_number=lot_number or None,
-            expiry=None if missing_lot else line.expiry,
-            actor=actor,
-            reference=reference,
-            reason=f"receipt {receipt.pk}" + (" (held)" if held else ""),
-        )
-        lot = movement.lot
-    if line.damaged:
-        movement = stock_receive(
-            sku=sku,
-            location=damaged_location,
-            quantity=line.damaged,
-            lot_number=lot_number or None,
-            expiry=None if missing_lot else line.expiry,
-            actor=actor,
-            reference=reference,
-            reason=f"receipt {receipt.pk}: damaged on arrival",
-        )
-        lot = movement.lot
-    receipt_line = ReceiptLine.objects.create(
-        receipt=receipt,
-        po_line=po_line,
-        sku=sku,
-        lot=lot,
-        quantity=line.quantity,
-        damaged=line.damaged,
-        location=to_location,
-        damaged_location=damaged_location,
-        held=held and bool(sound),
-    )
+    receipt_line = _place(purchase_order, receipt, line, po_line, where, actor)
     result.lines.append(receipt_line)
-
-    if po_line is not None:
-        previous = po_line.quantity_received
-        PurchaseOrderLine.objects.filter(pk=po_line.pk).update(
-            quantity_received=F("quantity_received") + line.quantity
-        )
-        po_line.refresh_from_db(fields=["quantity_received"])
-        expected, received = po_line.quantity_ordered, po_line.quantity_received
-        if received > over_receipt_allowance(expected):
-            excess = received - max(previous, expected)
-            result.discrepancies.append(
-                _flag(
-                    receipt_line,
-                    DiscrepancyCode.OVER_RECEIPT,
-                    expected=expected,
-                    received=received,
-                    quantity=excess,
-                    location=to_location or damaged_location,
-                    detail=f"{received} of {sku.code} received against {expected} ordered: "
-                    f"{received - expected} over. Accepted at "
-                    f"{(to_location or damaged_location).code}.",
-                )
-            )
-    else:
-        expected = 0
-        received = (
-            ReceiptLine.objects.filter(
-                receipt__purchase_order=purchase_order, sku=sku, po_line__isnull=True
-            ).aggregate(total=Sum("quantity"))["total"]
-            or 0
-        )
-        result.discrepancies.append(
-            _flag(
-                receipt_line,
-                DiscrepancyCode.UNEXPECTED_SKU,
-                expected=0,
-                received=received,
-                quantity=line.quantity,
-                location=to_location or damaged_location,
-                detail=f"{line.quantity} of {sku.code} arrived but {sku.code} is not on "
-                f"{purchase_order.number}; held in {(to_location or damaged_location).code}.",
-            )
-        )
-    if missing_lot:
-        result.discrepancies.append(
-            _flag(
-                receipt_line,
-                DiscrepancyCode.MISSING_LOT,
-                expected=expected,
-                received=received,
-                quantity=line.quantity,
-                location=to_location or damaged_location,
-                detail=f"{line.quantity} of {sku.code} (lot-tracked) arrived without a lot number; "
-                f"held in {(to_location or damaged_location).code} as {lot_number} until the lot "
-                "is known.",
-            )
-        )
-    if line.damaged:
-        result.discrepancies.append(
-            _flag(
-                receipt_line,
-                DiscrepancyCode.DAMAGED,
-                expected=expected,
-                received=received,
-                quantity=line.damaged,
-                location=damaged_location,
-                detail=f"{line.damaged} of {line.quantity} {sku.code} arrived damaged; "
-                f"they are in {damaged_location.code}.",
-            )
-        )
-    if sound and not held:
+    counted = _count(purchase_order, line, po_line)
+    result.discrepancies += discrepancy_flag(
+        receipt_line, counted=counted, missing_lot=where.missing_lot, lot_number=where.lot_number
+    )
+    sound = line.quantity - line.damaged
+    if sound and not where.held:
         result.tasks.append(
             putaway_task_create(
                 warehouse=purchase_order.warehouse,
-                sku=sku,
-                lot=lot,
+                sku=line.sku,
+                lot=receipt_line.lot,
                 quantity=sound,
-                from_location=to_location,
+                from_location=where.to_location,
                 purchase_order=purchase_order,
                 receipt_line=receipt_line,
             )
         )
 
 
-def _flag(receipt_line: ReceiptLine, code: str, **values) -> Discrepancy:
-    return Discrepancy.objects.create(
-        purchase_order=receipt_line.receipt.purchase_order,
-        receipt=receipt_line.receipt,
-        receipt_line=receipt_line,
-        po_line=receipt_line.po_line,
-        code=code,
-        sku=receipt_line.sku,
-        lot=receipt_line.lot,
-        **{**values, "detail": values["detail"][:300]},
+def _place(
+    purchase_order: PurchaseOrder,
+    receipt: Receipt,
+    line: ReceiveLine,
+    po_line: PurchaseOrderLine | None,
+    where: _Destinations,
+    actor: AbstractBaseUser | None,
+) -> ReceiptLine:
+    """Put the line's units on the books where they landed (one `receive` row per place) and
+    record the receipt line."""
+    sound = line.quantity - line.damaged
+    lot: Lot | None = None
+    for quantity, location, reason in (
+        (sound, where.to_location, f"receipt {receipt.pk}" + (" (held)" if where.held else "")),
+        (line.damaged, where.damaged_location, f"receipt {receipt.pk}: damaged on arrival"),
+    ):
+        if quantity:
+            lot = stock_receive(
+                sku=line.sku,
+                location=location,
+                quantity=quantity,
+                lot_number=where.lot_number or None,
+                expiry=None if where.missing_lot else line.expiry,
+                actor=actor,
+                reference=purchase_order.number,
+                reason=reason,
+            ).lot
+    return ReceiptLine.objects.create(
+        receipt=receipt,
+        po_line=po_line,
+        sku=line.sku,
+        lot=lot,
+        quantity=line.quantity,
+        damaged=line.damaged,
+        location=where.to_location,
+        damaged_location=where.damaged_location,
+        held=where.held and bool(sound),
+    )
+
+
+def _count(
+    purchase_order: PurchaseOrder, line: ReceiveLine, po_line: PurchaseOrderLine | None
+) -> Counted:
+    """Add the line to its PO line's received quantity (an F() update under the PO's lock);
+    a SKU not on the order counts against nothing."""
+    if po_line is None:
+        received = (
+            ReceiptLine.objects.filter(
+                receipt__purchase_order=purchase_order, sku=line.sku, po_line__isnull=True
+            ).aggregate(total=Sum("quantity"))["total"]
+            or 0
+        )
+        return Counted(expected=0, received=received, before=0)
+    before = po_line.quantity_received
+    PurchaseOrderLine.objects.filter(pk=po_line.pk).update(
+        quantity_received=F("quantity_received") + line.quantity
+    )
+    po_line.refresh_from_db(fields=["quantity_received"])
+    return Counted(
+        expected=po_line.quantity_ordered, received=po_line.quantity_received, before=before
     )
 
 

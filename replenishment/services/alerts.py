@@ -21,7 +21,7 @@ from django.utils import timezone
 from ims.kits.roles import in_scope
 from inventory.errors import InvalidState
 from receiving.models import PurchaseOrder, PurchaseOrderStatus
-from receiving.services import OrderLine, purchase_order_create
+from receiving.services import PurchaseLineRequest, purchase_order_create
 from replenishment.models import AlertStatus, ReplenishmentAlert
 
 MAX_ALERTS_PER_ACTION = 1000
@@ -107,7 +107,9 @@ def alerts_order(
         purchase_order = purchase_order_create(
             supplier=first.rule.supplier,
             warehouse=first.warehouse,
-            lines=[OrderLine(sku=a.sku, quantity_ordered=a.suggested_quantity) for a in group],
+            lines=[
+                PurchaseLineRequest(sku=a.sku, quantity_ordered=a.suggested_quantity) for a in group
+            ],
             status=PurchaseOrderStatus.DRAFT,
             expected_date=today + datetime.timedelta(days=lead_time) if lead_time else None,
             note="Drafted from replenishment alert"

@@ -14,7 +14,7 @@ from psycopg import errors as pg_errors
 
 from channels.models import Order, OrderLine, OrderStatus, PickTask, PickTaskStatus
 from channels.services import order_cancel, order_confirm, pick_task_confirm, pick_task_put_back
-from channels.tasks import expire_holds
+from channels.tasks import expire_holds_task
 from inventory.audit import stock_drift
 from inventory.errors import Contention, InvalidState
 from inventory.models import BinStock, Reservation, ReservationStatus, Sku
@@ -88,7 +88,7 @@ def test_a_hold_confirmed_while_the_sweep_runs_is_either_confirmed_or_expired_ne
         order = place(channel, f"hold-{n}", (sku, 5), expires_at=later)
         # The sweep runs as if the clock had passed the deadline; the customer pays just then.
         outcomes = run_together(
-            lambda: expire_holds(now=later + datetime.timedelta(seconds=1)),
+            lambda: expire_holds_task(now=later + datetime.timedelta(seconds=1)),
             lambda order=order: order_confirm(order=Order.objects.get(pk=order.pk)),
         )
         assert not isinstance(outcomes[0], Exception), outcomes[0]

@@ -15,7 +15,7 @@ from channels.services import (
     pick_task_confirm,
 )
 from channels.services.picking import FOUND_DISCREPANCY
-from channels.tasks import expire_holds
+from channels.tasks import expire_holds_task
 from inventory.audit import stock_drift
 from inventory.errors import InvalidState
 from inventory.models import BinStock, CountTask, MovementKind, StockMovement, WarehouseStock
@@ -256,7 +256,7 @@ def test_expired_holds_are_released_by_the_scheduled_task(shop, warehouse, place
     hold = place(shop, "H1", (shirt, 2), expires_at=soon)
     firm = place(shop, "H2", (shirt, 1), expires_at=soon)
     order_confirm(order=firm)
-    assert expire_holds() == 0
+    assert expire_holds_task() == 0
     later = soon + datetime.timedelta(seconds=1)
     from channels.services import orders_expire
 

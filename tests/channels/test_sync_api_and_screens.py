@@ -132,6 +132,6 @@ def test_lag_is_logged_per_push(synced_shop):
 def test_the_sweep_schedule_exists():
     from django_q.models import Schedule
 
-    schedule = Schedule.objects.get(func="channels.tasks.sync_sweep")
+    schedule = Schedule.objects.get(func="channels.tasks.sync_sweep_task")
     assert schedule.repeats == -1
     assert schedule.minutes == 1

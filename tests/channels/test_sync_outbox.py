@@ -10,7 +10,7 @@ from django.utils import timezone
 from channels.connectors.webhook import verify
 from channels.models import ChannelSyncState, Listing, OutboxEntry, OutboxState, SyncDelivery
 from channels.sync.deliver import _lease_acquire, channel_deliver
-from channels.sync.services import channel_resync, channel_test_connection, sync_sweep
+from channels.sync.services import channel_resync, channel_test_connection, outbox_sweep
 from tests import factories
 from tests.channels import sync_helpers
 from tests.channels.conftest import make_channel, place
@@ -155,12 +155,12 @@ def test_a_failing_receiver_is_retried_with_backoff_then_converges(
     assert OutboxEntry.objects.get().state == OutboxState.PENDING
     # A new change while backing off is not pushed before the backoff ends...
     stock(tee, places, 1, django_capture_on_commit_callbacks)
-    assert sync_sweep() == []
+    assert outbox_sweep() == []
     assert len(receiver.requests) == 1
     # ...then the receiver recovers and the retry carries the current value with a newer version.
     receiver.respond(200)
     ChannelSyncState.objects.filter(channel=shop).update(next_attempt_at=timezone.now())
-    assert sync_sweep() == [shop.pk]
+    assert outbox_sweep() == [shop.pk]
     assert newest(receiver) == {"TEE": (2, 6)}
     assert versions_in_arrival_order(receiver) == {"TEE": [1, 2]}
     state.refresh_from_db()
@@ -189,7 +189,7 @@ def test_after_the_last_attempt_the_listing_is_parked_as_failed_until_resync(
     listing = Listing.objects.get(channel=shop)
     assert listing.sync_status == "failed"
     assert "HTTP 503" in listing.last_error
-    assert sync_sweep() == []  # parked rows are not retried on their own
+    assert outbox_sweep() == []  # parked rows are not retried on their own
     receiver.respond(200)
     with django_capture_on_commit_callbacks(execute=True):
         assert channel_resync(channel=shop) == 1
@@ -213,9 +213,9 @@ def test_the_sweep_delivers_rows_whose_task_was_lost(warehouse, places, tee, rec
     shop = webhook_channel("SHOP", warehouse, receiver, tee)
     factories.stock(tee, places.bin1, 9)  # committed, but the on-commit enqueue never ran
     assert receiver.requests == []
-    assert sync_sweep() == [shop.pk]
+    assert outbox_sweep() == [shop.pk]
     assert newest(receiver) == {"TEE": (1, 9)}
-    assert sync_sweep() == []
+    assert outbox_sweep() == []
 
 
 def test_a_held_lease_keeps_a_second_deliverer_out_until_it_lapses(

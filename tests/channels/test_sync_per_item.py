@@ -254,7 +254,7 @@ def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
     }
     state = ChannelSyncState.objects.get(channel=shop)
     assert (state.failures, state.lease_holder) == (0, "")
-    tasks = Task.objects.filter(func="channels.tasks.sync_channel").count()
+    tasks = Task.objects.filter(func="channels.tasks.sync_channel_task").count()
     assert tasks > 1  # the first task's budget ran out and it handed over
     print(
         f"\n1,000 SKUs, bucket 40 @ 200/s: {len(receiver.requests)} calls, {limited} answered 429, "

@@ -12,7 +12,7 @@ from django.db import connection
 
 from channels.models import OutboxEntry
 from channels.selectors import channel_availability
-from channels.sync.services import sync_sweep
+from channels.sync.services import outbox_sweep
 from inventory.errors import InsufficientStock
 from tests import factories
 from tests.channels.conftest import place
@@ -134,7 +134,7 @@ def test_kill_9_of_the_worker_mid_delivery_then_restart_delivers_everything(brok
                 lambda: converged([(shop, rx)], skus),
                 timeout=60,
                 interval=0.5,
-                every=sync_sweep,
+                every=outbox_sweep,
             )
         finally:
             worker.stop()
@@ -162,7 +162,7 @@ def test_a_receiver_down_for_a_while_converges_after_it_recovers(broker):
         rx.wait_for(1, timeout=30)
         place(shop, "o-2", (sku, 3))
         rx.respond(200)
-        poll(lambda: converged([(shop, rx)], [sku]), timeout=60, interval=0.3, every=sync_sweep)
+        poll(lambda: converged([(shop, rx)], [sku]), timeout=60, interval=0.3, every=outbox_sweep)
         assert newest(rx)["DOWN"][1] == 15
 
 

@@ -3,7 +3,12 @@
 from decimal import Decimal
 
 from receiving.models import PurchaseOrderStatus
-from receiving.services import OrderLine, ReceiveLine, purchase_order_create, receipt_create
+from receiving.services import (
+    PurchaseLineRequest,
+    ReceiveLine,
+    purchase_order_create,
+    receipt_create,
+)
 
 
 def make_po(supplier, warehouse, *lines, status=PurchaseOrderStatus.OPEN, number=None, **extra):
@@ -14,7 +19,7 @@ def make_po(supplier, warehouse, *lines, status=PurchaseOrderStatus.OPEN, number
         number=number,
         status=status,
         lines=[
-            OrderLine(
+            PurchaseLineRequest(
                 sku=line[0],
                 quantity_ordered=line[1],
                 unit_cost=Decimal(line[2] if len(line) > 2 else "1.50"),

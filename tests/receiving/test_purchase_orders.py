@@ -9,7 +9,7 @@ from inventory.models import WarehouseStock
 from receiving.models import Discrepancy, PurchaseOrderStatus
 from receiving.selectors import incoming_by_sku_warehouse, incoming_subquery
 from receiving.services import (
-    OrderLine,
+    PurchaseLineRequest,
     purchase_order_cancel,
     purchase_order_close,
     purchase_order_create,
@@ -41,7 +41,7 @@ def test_create_numbers_and_validates(supplier, warehouse, sku):
         purchase_order_create(
             supplier=supplier,
             warehouse=warehouse,
-            lines=[OrderLine(sku=sku, quantity_ordered=1)],
+            lines=[PurchaseLineRequest(sku=sku, quantity_ordered=1)],
             status=PurchaseOrderStatus.RECEIVED,
         )
 

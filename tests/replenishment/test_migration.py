@@ -63,4 +63,4 @@ def test_a_database_from_before_the_move_keeps_its_rules_alerts_and_schedules():
     alert = ReplenishmentAlert.objects.get()
     assert (alert.rule_id, alert.status, alert.projected) == (moved.pk, AlertStatus.OPEN, 4)
     schedules = old.get_model("django_q", "Schedule").objects
-    assert schedules.get(name="old digest").func == "replenishment.tasks.send_alert_digest"
+    assert schedules.get(name="old digest").func == "replenishment.tasks.alert_digest_task"

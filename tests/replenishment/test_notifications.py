@@ -8,7 +8,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from replenishment.models import AlertDigest, ReplenishmentAlert
 from replenishment.notifications import alert_digest_send
 from replenishment.services import alerts_dismiss
-from replenishment.tasks import send_alert_digest
+from replenishment.tasks import alert_digest_task
 from tests import factories
 from tests.replenishment.helpers import open_alerts, rule, sell, stock
 
@@ -44,7 +44,7 @@ def test_a_busy_hour_sends_one_digest_per_recipient(buyers, warehouse, places):
     busy_hour(warehouse, places, 30)
     assert len(open_alerts()) == 30
     assert mail.outbox == []  # raising alerts sends nothing by itself
-    assert send_alert_digest() == 30
+    assert alert_digest_task() == 30
     assert sorted(m.to[0] for m in mail.outbox) == buyers
     assert all(len(m.to) == 1 for m in mail.outbox)
     message = mail.outbox[0]
@@ -57,7 +57,7 @@ def test_a_busy_hour_sends_one_digest_per_recipient(buyers, warehouse, places):
     assert (digest.alert_count, digest.recipients) == (30, buyers)
     assert ReplenishmentAlert.objects.filter(notified_at__isnull=True).count() == 0
     # Nothing new: nothing sent.
-    assert send_alert_digest() == 0
+    assert alert_digest_task() == 0
     assert len(mail.outbox) == 2
 
 
@@ -68,7 +68,7 @@ def test_the_next_digest_carries_only_new_open_alerts(buyers, warehouse, places)
     busy_hour(warehouse, places, 2, prefix="NEW")
     dismissed = open_alerts()[-1]
     alerts_dismiss(ids=[dismissed.pk], reason="already handled by phone")
-    assert send_alert_digest() == 1
+    assert alert_digest_task() == 1
     body = mail.outbox[0].body
     assert mail.outbox[0].subject == "[IMS] 1 new replenishment alert"
     assert "NEW-00" in body
@@ -80,11 +80,11 @@ def test_a_failed_send_marks_nothing_and_the_next_run_retries(buyers, warehouse,
     busy_hour(warehouse, places, 3)
     settings.EMAIL_BACKEND = "tests.replenishment.test_notifications.FailingBackend"
     with pytest.raises(ConnectionRefusedError):
-        send_alert_digest()
+        alert_digest_task()
     assert ReplenishmentAlert.objects.filter(notified_at__isnull=True).count() == 3
     assert AlertDigest.objects.count() == 0
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert send_alert_digest() == 3
+    assert alert_digest_task() == 3
     assert len(mail.outbox) == 2
 
 
@@ -102,12 +102,12 @@ def test_the_digest_and_the_daily_sweep_are_scheduled():
     schedules = {s.name: s for s in Schedule.objects.all()}
     digest = schedules["Replenishment alert digest"]
     assert (digest.func, digest.schedule_type, digest.minutes) == (
-        "replenishment.tasks.send_alert_digest",
+        "replenishment.tasks.alert_digest_task",
         Schedule.MINUTES,
         15,
     )
     sweep = schedules["Replenishment daily sweep"]
     assert (sweep.func, sweep.schedule_type) == (
-        "replenishment.tasks.reorder_sweep_daily",
+        "replenishment.tasks.reorder_sweep_task",
         Schedule.DAILY,
     )

@@ -15,7 +15,7 @@ from replenishment.seasons import (
     threshold_on,
 )
 from replenishment.services import reorder_rule_update, reorder_sweep
-from replenishment.tasks import reorder_sweep_daily
+from replenishment.tasks import reorder_sweep_task
 from tests import factories
 from tests.replenishment.helpers import alerts, open_alerts, rule, stock
 
@@ -187,5 +187,5 @@ def test_the_daily_task_runs_the_sweep(parka):
     sku, warehouse = parka
     rule(sku, warehouse, point=20)
     ReorderRule.objects.update(reorder_point=50)  # changed outside the services
-    assert reorder_sweep_daily() == {"checked": 1, "changed": 1, "raised": 1}
+    assert reorder_sweep_task() == {"checked": 1, "changed": 1, "raised": 1}
     assert len(open_alerts()) == 1

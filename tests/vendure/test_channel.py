@@ -19,7 +19,7 @@ from channels.selectors import channel_availability
 from channels.services import channel_update, listing_create
 from channels.sync.deliver import channel_deliver
 from channels.sync.pull import channel_pull
-from channels.sync.services import channel_resync, channel_test_connection, sync_sweep
+from channels.sync.services import channel_resync, channel_test_connection, outbox_sweep
 from inventory.models import WarehouseStock
 from inventory.services import stock_adjust
 from tests import factories
@@ -83,7 +83,7 @@ def matches(peer, channel, skus) -> bool:
 
 
 def pull_via_worker():
-    async_task("channels.tasks.pull_orders", group="test-pull")
+    async_task("channels.tasks.pull_orders_task", group="test-pull")
 
 
 # -- test connection --------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_vendure_down_for_a_while_converges_after_it_comes_back(peer, stocked):
             lambda: matches(peer, channel, skus),
             timeout=90,
             interval=0.5,
-            every=sync_sweep,
+            every=outbox_sweep,
         )
         assert peer.saleable("VEN-002") == 5
         assert peer.saleable("VEN-001") == 6
