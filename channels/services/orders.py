@@ -27,7 +27,6 @@ from channels.services.channels import user_or_none
 from inventory.errors import InvalidState
 from inventory.models import (
     BinStock,
-    MovementKind,
     Reservation,
     ReservationStatus,
     WarehouseStock,
@@ -35,9 +34,8 @@ from inventory.models import (
 from inventory.services import (
     reservation_release,
     retry_on_contention,
-    stock_adjust,
-    stock_move,
-    stock_receive,
+    stock_return,
+    stock_ship,
 )
 
 HOLD_EXPIRED = "The unpaid hold expired."
@@ -184,15 +182,14 @@ def order_ship(*, order: Order, actor: AbstractBaseUser | None = None) -> Order:
         key=lambda row: row.pk,
     )
     for row in rows:
-        stock_adjust(
+        stock_ship(
             sku=row.sku,
             location=row.location,
-            quantity=-groups[(row.sku_id, row.lot_id, row.location_id)],
+            quantity=groups[(row.sku_id, row.lot_id, row.location_id)],
             lot_number=row.lot.lot_number if row.lot else None,
             reason=f"Shipped {order.channel.code} order {order.external_id}",
             actor=actor,
             reference=order.reference,
-            kind=MovementKind.SHIP,
         )
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(
@@ -220,29 +217,16 @@ def pick_task_put_back(*, task: PickTask, actor: AbstractBaseUser | None = None)
         return task
     lot_number = task.lot.lot_number if task.lot else None
     reason = f"Put back: {order.channel.code} order {order.external_id} was cancelled"
-    if task.to_location is not None:
-        stock_move(
-            sku=task.sku,
-            from_location=task.to_location,
-            to_location=task.location,
-            quantity=task.quantity_picked,
-            lot_number=lot_number,
-            actor=actor,
-            reason=reason,
-            reference=order.reference,
-            kind=MovementKind.RETURN,
-        )
-    else:  # picked units had left stock (no packing station): they come back in
-        stock_receive(
-            sku=task.sku,
-            location=task.location,
-            quantity=task.quantity_picked,
-            lot_number=lot_number,
-            actor=actor,
-            reason=reason,
-            reference=order.reference,
-            kind=MovementKind.RETURN,
-        )
+    stock_return(
+        sku=task.sku,
+        from_location=task.to_location,  # None: picked units had left stock, they come back in
+        to_location=task.location,
+        quantity=task.quantity_picked,
+        lot_number=lot_number,
+        actor=actor,
+        reason=reason,
+        reference=order.reference,
+    )
     PickTask.objects.filter(pk=task.pk).update(put_back_at=timezone.now())
     task.refresh_from_db()
     return task

@@ -10,7 +10,14 @@ from inventory.services.reservations import (
     stock_pick,
     stock_reserve,
 )
-from inventory.services.stock import lot_resolve, stock_adjust, stock_move, stock_receive
+from inventory.services.stock import (
+    lot_resolve,
+    stock_adjust,
+    stock_move,
+    stock_receive,
+    stock_return,
+    stock_ship,
+)
 
 __all__ = [
     "ReserveLine",
@@ -25,7 +32,9 @@ __all__ = [
     "stock_pick",
     "stock_receive",
     "stock_reserve",
+    "stock_return",
     "stock_rows_ensure",
     "stock_rows_lock",
+    "stock_ship",
     "warehouse_create",
 ]

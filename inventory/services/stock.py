@@ -228,3 +228,66 @@ def stock_move(
         reason=reason,
         reference=reference,
     )
+
+
+def stock_ship(
+    *,
+    sku: Sku,
+    location: Location,
+    quantity: int,
+    reason: str,
+    lot_number: str | None = None,
+    actor: AbstractBaseUser | None = None,
+    reference: str = "",
+) -> StockMovement:
+    """Units leave the warehouse for a customer, from where they were packed (the packing
+    station, or the bin when the warehouse has none): a `ship` ledger row."""
+    require_positive(quantity)
+    return stock_adjust(
+        sku=sku,
+        location=location,
+        quantity=-quantity,
+        reason=reason,
+        lot_number=lot_number,
+        actor=actor,
+        reference=reference,
+        kind=MovementKind.SHIP,
+    )
+
+
+def stock_return(
+    *,
+    sku: Sku,
+    to_location: Location,
+    quantity: int,
+    reason: str,
+    from_location: Location | None = None,
+    lot_number: str | None = None,
+    actor: AbstractBaseUser | None = None,
+    reference: str = "",
+) -> StockMovement:
+    """Units go back to a bin: from `from_location` (the packing station they were picked to),
+    or, when they had left stock (picked without a packing station), into the books again. A
+    `return` ledger row; in a sellable bin they are on sale again."""
+    if from_location is not None:
+        return stock_move(
+            sku=sku,
+            from_location=from_location,
+            to_location=to_location,
+            quantity=quantity,
+            lot_number=lot_number,
+            actor=actor,
+            reason=reason,
+            reference=reference,
+            kind=MovementKind.RETURN,
+        )
+    return stock_receive(
+        sku=sku,
+        location=to_location,
+        quantity=quantity,
+        lot_number=lot_number,
+        actor=actor,
+        reason=reason,
+        reference=reference,
+        kind=MovementKind.RETURN,
+    )

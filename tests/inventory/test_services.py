@@ -32,6 +32,8 @@ from inventory.services import (
     stock_pick,
     stock_receive,
     stock_reserve,
+    stock_return,
+    stock_ship,
 )
 from tests import factories
 
@@ -263,6 +265,32 @@ def test_move_changes_on_hand_only_across_the_sellable_line(
     )
     assert (in_bin(sku, src), in_bin(sku, dst)) == (before[0] - 4, before[1] + 4)
     assert balance(sku, warehouse) == (on_hand_after, 0)
+    assert stock_drift() == []
+
+
+def test_ship_takes_units_out_as_a_ship_row(sku, warehouse, places):
+    factories.stock(sku, places.packing, 5)
+    movement = stock_ship(sku=sku, location=places.packing, quantity=3, reason="Shipped o-1")
+    assert (movement.kind, movement.quantity, movement.from_location) == (
+        MovementKind.SHIP,
+        3,
+        places.packing,
+    )
+    assert in_bin(sku, places.packing) == 2
+    with pytest.raises(ValidationError):
+        stock_ship(sku=sku, location=places.packing, quantity=-1, reason="a negative shipment")
+    assert stock_drift() == []
+
+
+def test_return_moves_back_from_packing_or_comes_back_into_the_books(sku, warehouse, places):
+    factories.stock(sku, places.packing, 2)
+    moved = stock_return(
+        sku=sku, from_location=places.packing, to_location=places.bin1, quantity=2, reason="back"
+    )
+    received = stock_return(sku=sku, to_location=places.bin1, quantity=1, reason="back in")
+    assert [moved.kind, received.kind] == [MovementKind.RETURN, MovementKind.RETURN]
+    assert (in_bin(sku, places.packing), in_bin(sku, places.bin1)) == (0, 3)
+    assert balance(sku, warehouse) == (3, 0)  # sellable again
     assert stock_drift() == []
 
 
