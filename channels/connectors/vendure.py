@@ -37,6 +37,18 @@ from urllib.parse import urlsplit
 
 from channels.connectors.base import Connector, DeliveryError, PushItem, RemoteOrder
 from channels.connectors.http import HttpError, call, words
+from channels.connectors.vendure_graphql import (
+    CHECK,
+    LOGIN,
+    ORDERS,
+    UPDATE,
+    VARIANTS,
+    GraphQLError,
+    auth_headers,
+    error_codes,
+    graphql_error,
+    graphql_words,
+)
 
 BATCH = 100  # variants per read and per update mutation
 PULL_PAGE = 100
@@ -44,54 +56,6 @@ PULL_MAX_PAGES = 20
 # Vendure order states whose units the warehouse still has to ship.
 OPEN_STATES = ("PaymentAuthorized", "PaymentSettled")
 CANCELLED = "Cancelled"
-
-LOGIN = """
-mutation Login($username: String!, $password: String!) {
-  login(username: $username, password: $password) {
-    __typename
-    ... on CurrentUser { identifier }
-    ... on ErrorResult { errorCode message }
-  }
-}"""
-
-VARIANTS = """
-query Variants($skus: [String!]!, $take: Int!) {
-  stockLocations(options: {take: 100}) { items { id name } }
-  productVariants(options: {filter: {sku: {in: $skus}}, take: $take}) {
-    items { id sku stockLevels { stockLocationId stockOnHand stockAllocated } }
-  }
-}"""
-
-UPDATE = """
-mutation SetStock($input: [UpdateProductVariantInput!]!) {
-  updateProductVariants(input: $input) { id }
-}"""
-
-ORDERS = """
-query Orders($options: OrderListOptions) {
-  orders(options: $options) {
-    totalItems
-    items { code state updatedAt lines { quantity productVariant { sku } } }
-  }
-}"""
-
-CHECK = """
-query Check($skus: [String!]!, $take: Int!) {
-  stockLocations(options: {take: 100}) { items { id name } }
-  productVariants(options: {filter: {sku: {in: $skus}}, take: $take}) { items { sku } }
-  orders(options: {take: 1}) { totalItems }
-  activeChannel { code token }
-}"""
-
-
-class GraphQLError(DeliveryError):
-    """Vendure answered with `errors`; `codes` are their `extensions.code` values."""
-
-    def __init__(self, detail: str, *, codes: list[str], paths: list[str]):
-        retryable = "INTERNAL_SERVER_ERROR" in codes
-        super().__init__(detail, permanent=not retryable)
-        self.codes = codes
-        self.paths = paths
 
 
 @dataclass
@@ -164,10 +128,10 @@ class VendureConnector(Connector):
             session = self._session(fresh=attempt == 2)
             body, _ = self._post(query, variables, session.headers)
             errors = body.get("errors") or []
-            if errors and _codes(errors) == ["FORBIDDEN"] and attempt == 1:
+            if errors and error_codes(errors) == ["FORBIDDEN"] and attempt == 1:
                 continue  # an expired session answers FORBIDDEN: log in once more
             if errors and not partial:
-                raise _graphql_error(errors)
+                raise graphql_error(errors)
             data = body.get("data") or {}
             if partial:
                 data["__errors__"] = errors
@@ -188,7 +152,7 @@ class VendureConnector(Connector):
                 return _sessions[key]
         body, answer = self._post(LOGIN, {"username": username, "password": password}, {})
         if body.get("errors"):
-            raise _graphql_error(body["errors"])
+            raise graphql_error(body["errors"])
         result = (body.get("data") or {}).get("login") or {}
         if result.get("__typename") != "CurrentUser":
             code = result.get("errorCode") or result.get("__typename") or "LOGIN_FAILED"
@@ -196,7 +160,7 @@ class VendureConnector(Connector):
             raise DeliveryError(
                 f"Vendure refused the username or password ({code}: {message}).", permanent=True
             )
-        session = _Session(_auth_headers(answer.headers), str(result.get("identifier") or ""))
+        session = _Session(auth_headers(answer.headers), str(result.get("identifier") or ""))
         if not session.headers:
             raise DeliveryError(
                 "Vendure logged in but sent neither a vendure-auth-token header nor a session "
@@ -312,16 +276,16 @@ class VendureConnector(Connector):
         except HttpError as exc:
             return False, _failure_words(exc, url, self.timeout)
         except GraphQLError as exc:
-            return False, _graphql_words(exc, url)
+            return False, graphql_words(exc, url)
         except DeliveryError as exc:
             return False, exc.detail
         errors = [error for error in data.pop("__errors__") if isinstance(error, dict)]
         refused = {
             str((error.get("path") or ["?"])[0]): code
-            for error, code in zip(errors, _codes(errors), strict=True)
+            for error, code in zip(errors, error_codes(errors), strict=True)
         }
         if set(refused.values()) - {"FORBIDDEN"}:
-            return False, _graphql_words(_graphql_error(errors), url)
+            return False, graphql_words(graphql_error(errors), url)
         permission = {
             "stockLocations": "ReadStockLocation",
             "productVariants": "ReadCatalog (and UpdateCatalog to set stock)",
@@ -388,43 +352,6 @@ def _remote_order(item: dict) -> RemoteOrder:
         updated_at=datetime.datetime.fromisoformat(item["updatedAt"]),
         lines=tuple(lines.items()),
     )
-
-
-def _auth_headers(headers) -> dict[str, str]:
-    token = headers.get("vendure-auth-token")
-    if token:
-        return {"Authorization": f"Bearer {token}"}
-    cookies = [c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or []]
-    return {"Cookie": "; ".join(cookies)} if cookies else {}
-
-
-def _codes(errors: list) -> list[str]:
-    return [
-        str((error.get("extensions") or {}).get("code") or "ERROR")
-        for error in errors
-        if isinstance(error, dict)
-    ]
-
-
-def _graphql_error(errors: list) -> GraphQLError:
-    codes = _codes(errors)
-    messages = "; ".join(str(e.get("message", "")) for e in errors[:3] if isinstance(e, dict))
-    paths = [str((e.get("path") or ["?"])[0]) for e in errors if isinstance(e, dict)]
-    hint = ""
-    if "FORBIDDEN" in codes:
-        hint = " The Vendure user lacks a permission: its role needs ReadCatalog, UpdateCatalog, "
-        hint += "ReadStockLocation and ReadOrder."
-    elif "CHANNEL_NOT_FOUND" in codes:
-        hint = " Check channel_token."
-    return GraphQLError(
-        f"Vendure answered {', '.join(codes)}: {messages}.{hint}", codes=codes, paths=paths
-    )
-
-
-def _graphql_words(exc: GraphQLError, url: str) -> str:
-    if "CHANNEL_NOT_FOUND" in exc.codes:
-        return f"{url} knows no Vendure channel with that channel_token: check channel_token."
-    return exc.detail
 
 
 def _failure_words(exc: HttpError, url: str, timeout: float) -> str:
