@@ -7,6 +7,7 @@ their value."""
 from django.db import transaction
 
 from accounts.models import AuditEntry
+from ims.kits.inputs import acting_user
 
 MASK = "••••"
 SECRET_FIELDS = frozenset(
@@ -70,9 +71,7 @@ def audit_record(
     changes = diff(before or {}, after or {})
     if action == "update" and not changes:
         return None
-    person = (
-        actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
-    )
+    person = acting_user(actor)
     name = person.get_username() if person else str(actor or "")
     return AuditEntry.objects.create(
         actor=person,

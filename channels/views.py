@@ -5,7 +5,6 @@ is shown in words next to the form (or as a message), never a stack trace."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -41,35 +40,20 @@ from ims.kits.roles import (
     in_scope,
     warehouse_scope,
 )
+from ims.kits.screens import PAGE_SIZES, Sorts, paginate, wants_region
 from inventory.errors import StockConflict
 from inventory.selectors.stock import warehouse_list
 
-PAGE_SIZES = (25, 50, 100)
-ORDER_SORTS = {
-    "created": ("created_at",),
-    "id": ("id",),
-    "channel": ("channel__code", "created_at"),
-    "status": ("status", "created_at"),
-    "external_id": ("external_id",),
-}
-DEFAULT_ORDER_SORT = "-created"
-
-
-def _sorted(queryset, sort: str):
-    key = sort.lstrip("-")
-    if key not in ORDER_SORTS:
-        sort, key = DEFAULT_ORDER_SORT, DEFAULT_ORDER_SORT.lstrip("-")
-    descending = sort.startswith("-")
-    fields = [f"-{f}" if descending else f for f in ORDER_SORTS[key]]
-    return queryset.order_by(*fields, "-pk" if descending else "pk"), sort
-
-
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("per", ""))
-    except ValueError:
-        return PAGE_SIZES[0]
-    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+ORDER_SORTS = Sorts(
+    fields={
+        "created": ("created_at",),
+        "id": ("id",),
+        "channel": ("channel__code", "created_at"),
+        "status": ("status", "created_at"),
+        "external_id": ("external_id",),
+    },
+    default="-created",
+)
 
 
 def _error_text(exc: Exception) -> str:
@@ -90,8 +74,8 @@ def _status_cards(scope) -> list[tuple[str, str, int]]:
 def order_list_view(request):
     scope = warehouse_scope(request.user, READ_STOCK)
     filterset = OrderFilter(request.GET or None, queryset=order_list(warehouses=scope))
-    queryset, sort = _sorted(filterset.qs, request.GET.get("sort", DEFAULT_ORDER_SORT))
-    page = Paginator(queryset, _page_size(request)).get_page(request.GET.get("page"))
+    queryset, sort = ORDER_SORTS.apply(filterset.qs, request.GET.get("sort"))
+    page = paginate(request, queryset)
     context = {
         "filter": filterset,
         "form": filterset.form,
@@ -105,7 +89,7 @@ def order_list_view(request):
         "status_cards": _status_cards(scope),
         "nav_section": "order-list",
     }
-    if request.headers.get("HX-Target") == "order-results":
+    if wants_region(request, "order-results"):
         return render(request, "channels/_order_results.html", context)
     return render(request, "channels/order_list.html", context)
 

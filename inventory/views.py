@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from ims.kits.access import roles_required
 from ims.kits.roles import READ_STOCK, warehouse_scope
+from ims.kits.screens import PAGE_SIZES, Sorts, list_context, paginate, wants_region
 from inventory.filters import StockFilter
 from inventory.models import LocationType, Sku
 from inventory.selectors.dashboard import (
@@ -22,7 +23,6 @@ from inventory.selectors.dashboard import (
 )
 from inventory.selectors.stock import movement_list, stock_list, warehouse_list
 
-PAGE_SIZES = (25, 50, 100)
 SKU_HISTORY_DAYS = 30
 
 
@@ -37,35 +37,18 @@ class StockScreenFilter(StockFilter):
     )
 
 
-# Sort keys the stock screen accepts: ?sort=<key> ascending, ?sort=-<key> descending.
-STOCK_SORTS = {
-    "sku": ("sku__code",),
-    "name": ("sku__name", "sku__code"),
-    "warehouse": ("location__warehouse__code", "location__path"),
-    "location": ("location__warehouse__code", "location__path"),
-    "lot": ("lot__lot_number",),
-    "expiry": ("lot__expiry",),
-    "quantity": ("quantity",),
-}
-DEFAULT_STOCK_SORT = "sku"
-
-
-def _sorted(queryset, sort: str, allowed: dict, default: str):
-    key = sort.lstrip("-")
-    if key not in allowed:
-        sort, key = default, default
-    descending = sort.startswith("-")
-    fields = [f"-{f}" if descending else f for f in allowed[key]]
-    # pk last: a stable order, so pages never repeat or skip rows
-    return queryset.order_by(*fields, "-pk" if descending else "pk"), sort
-
-
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("per", ""))
-    except ValueError:
-        return PAGE_SIZES[1]
-    return size if size in PAGE_SIZES else PAGE_SIZES[1]
+STOCK_SORTS = Sorts(
+    fields={
+        "sku": ("sku__code",),
+        "name": ("sku__name", "sku__code"),
+        "warehouse": ("location__warehouse__code", "location__path"),
+        "location": ("location__warehouse__code", "location__path"),
+        "lot": ("lot__lot_number",),
+        "expiry": ("lot__expiry",),
+        "quantity": ("quantity",),
+    },
+    default="sku",
+)
 
 
 def day_labels(points) -> list[str]:
@@ -78,28 +61,22 @@ def day_labels(points) -> list[str]:
 def stock_search(request):
     scope = warehouse_scope(request.user, READ_STOCK)
     filterset = StockScreenFilter(request.GET or None, queryset=stock_list(warehouses=scope))
-    queryset, sort = _sorted(
-        filterset.qs, request.GET.get("sort", DEFAULT_STOCK_SORT), STOCK_SORTS, DEFAULT_STOCK_SORT
-    )
+    queryset, sort = STOCK_SORTS.apply(filterset.qs, request.GET.get("sort"))
     # One query for the count and the units of the whole result, instead of the paginator's count.
     summary = queryset.order_by().aggregate(rows=Count("pk"), units=Coalesce(Sum("quantity"), 0))
-    paginator = Paginator(queryset, _page_size(request))
-    paginator.count = summary["rows"]
-    page = paginator.get_page(request.GET.get("page"))
-    context = {
-        "filter": filterset,
-        "form": filterset.form,
-        "page": page,
-        "rows": page.object_list,
-        "units": summary["units"],
-        "sort": sort,
-        "per": paginator.per_page,
-        "page_sizes": PAGE_SIZES,
-        "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
-        "location_types": StockScreenFilter.base_filters["type"].extra["choices"],
-        "nav_section": "stock-search",
-    }
-    if request.headers.get("HX-Target") == "stock-results":
+    page = paginate(request, queryset, default_size=PAGE_SIZES[1], count=summary["rows"])
+    context = list_context(
+        page,
+        sort=sort,
+        filter=filterset,
+        form=filterset.form,
+        rows=page.object_list,
+        units=summary["units"],
+        warehouses=warehouse_list(warehouses=scope).only("code", "name"),
+        location_types=StockScreenFilter.base_filters["type"].extra["choices"],
+        nav_section="stock-search",
+    )
+    if wants_region(request, "stock-results"):
         context["partial"] = True  # also refresh the form's hidden sort field (out of band)
         return render(request, "inventory/_stock_results.html", context)
     return render(request, "inventory/stock_search.html", context)
@@ -132,6 +109,6 @@ def sku_detail(request, code):
         "show_lots": sku.lot_tracked or any(row.lot_id for row in overview.bins),
         "nav_section": "stock-search",
     }
-    if request.headers.get("HX-Target") == "ledger":
+    if wants_region(request, "ledger"):
         return render(request, "inventory/_sku_ledger.html", context)
     return render(request, "inventory/sku_detail.html", context)

@@ -9,7 +9,6 @@ region only, and without JavaScript the same URLs render whole pages.
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from ims.kits.access import can, roles_required
 from ims.kits.roles import BUYING, BUYING_READ, warehouse_scope
+from ims.kits.screens import PAGE_SIZES, Sorts, paginate, wants_region
 from inventory.errors import InvalidState
 from inventory.models import Sku
 from inventory.selectors.stock import warehouse_list
@@ -35,24 +35,28 @@ from replenishment.services import (
     reorder_rule_update,
 )
 
-PAGE_SIZES = (25, 50, 100)
-
-ALERT_SORTS = {
-    "created": ("created_at",),
-    "sku": ("sku__code", "warehouse__code"),
-    "warehouse": ("warehouse__code", "sku__code"),
-    "projected": ("projected",),
-    "suggested": ("suggested_quantity",),
-    "status": ("status", "created_at"),
-}
-RULE_SORTS = {
-    "sku": ("sku__code", "warehouse__code"),
-    "warehouse": ("warehouse__code", "sku__code"),
-    "point": ("reorder_point",),
-    "projected": ("projected",),
-    "supplier": ("supplier__code", "sku__code"),
-    "updated": ("updated_at",),
-}
+ALERT_SORTS = Sorts(
+    fields={
+        "created": ("created_at",),
+        "sku": ("sku__code", "warehouse__code"),
+        "warehouse": ("warehouse__code", "sku__code"),
+        "projected": ("projected",),
+        "suggested": ("suggested_quantity",),
+        "status": ("status", "created_at"),
+    },
+    default="-created",
+)
+RULE_SORTS = Sorts(
+    fields={
+        "sku": ("sku__code", "warehouse__code"),
+        "warehouse": ("warehouse__code", "sku__code"),
+        "point": ("reorder_point",),
+        "projected": ("projected",),
+        "supplier": ("supplier__code", "sku__code"),
+        "updated": ("updated_at",),
+    },
+    default="sku",
+)
 
 
 def _forbidden(request):
@@ -62,26 +66,6 @@ def _forbidden(request):
         {"message": "Viewers read alerts and rules; they cannot change them."},
         status=403,
     )
-
-
-def _sorted(queryset, sort: str, allowed: dict, default: str):
-    key = sort.lstrip("-")
-    if key not in allowed:
-        sort, key = default, default.lstrip("-")
-    descending = sort.startswith("-")
-    fields = [f"-{f}" if descending else f for f in allowed[key]]
-    return queryset.order_by(*fields, "-pk" if descending else "pk"), sort
-
-
-def _page(request, queryset, count: int):
-    try:
-        per = int(request.GET.get("per", ""))
-    except ValueError:
-        per = PAGE_SIZES[0]
-    per = per if per in PAGE_SIZES else PAGE_SIZES[0]
-    paginator = Paginator(queryset, per)
-    paginator.count = count  # counted with the page's other figures: no second COUNT
-    return paginator.get_page(request.GET.get("page")), per
 
 
 # Alerts ---------------------------------------------------------------------------------------
@@ -132,15 +116,13 @@ def alert_list_view(request):
     filterset = AlertScreenFilter(
         _alert_filter_data(request), queryset=alert_list(warehouses=scope)
     )
-    queryset, sort = _sorted(
-        filterset.qs, request.GET.get("sort", "-created"), ALERT_SORTS, "-created"
-    )
+    queryset, sort = ALERT_SORTS.apply(filterset.qs, request.GET.get("sort"))
     summary = queryset.order_by().aggregate(
         rows=Count("pk"),
         without_supplier=Count("pk", filter=Q(rule__supplier__isnull=True)),
         units=Coalesce(Sum("suggested_quantity"), 0),
     )
-    page, per = _page(request, queryset, summary["rows"])
+    page = paginate(request, queryset, count=summary["rows"])
     selected = set(bulk.cleaned_data.get("ids") or []) if bulk.is_bound else set()
     context = {
         "filter": filterset,
@@ -149,7 +131,7 @@ def alert_list_view(request):
         "rows": page.object_list,
         "summary": summary,
         "sort": sort,
-        "per": per,
+        "per": page.paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "sorts": [
             ("-created", "Newest first"),
@@ -166,7 +148,7 @@ def alert_list_view(request):
         "selected": selected,
         "nav_section": "replenishment-alerts",
     }
-    if request.headers.get("HX-Target") == "alert-results":
+    if wants_region(request, "alert-results"):
         return render(request, "replenishment/_alert_results.html", context)
     return render(request, "replenishment/alert_list.html", context)
 
@@ -193,8 +175,8 @@ def _order(request, ids: list[int], scope) -> None:
 def rule_list_view(request):
     scope = warehouse_scope(request.user, BUYING_READ)
     filterset = ReorderRuleFilter(request.GET or None, queryset=rule_list(warehouses=scope))
-    queryset, sort = _sorted(filterset.qs, request.GET.get("sort", "sku"), RULE_SORTS, "sku")
-    page, per = _page(request, queryset, queryset.order_by().count())
+    queryset, sort = RULE_SORTS.apply(filterset.qs, request.GET.get("sort"))
+    page = paginate(request, queryset, count=queryset.order_by().count())
     today = timezone.localdate()
     context = {
         "filter": filterset,
@@ -202,7 +184,7 @@ def rule_list_view(request):
         "page": page,
         "rows": [(rule, rule.in_force(today)) for rule in page.object_list],
         "sort": sort,
-        "per": per,
+        "per": page.paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "sorts": [
             ("sku", "SKU"),
@@ -216,7 +198,7 @@ def rule_list_view(request):
         "suppliers": Supplier.objects.order_by("code").only("code", "name"),
         "nav_section": "replenishment-alerts",
     }
-    if request.headers.get("HX-Target") == "rule-results":
+    if wants_region(request, "rule-results"):
         return render(request, "replenishment/_rule_results.html", context)
     return render(request, "replenishment/rule_list.html", context)
 

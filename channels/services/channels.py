@@ -18,16 +18,10 @@ from channels.models import (
     SalesChannel,
 )
 from channels.sync.outbox import outbox_queue_listings
+from ims.kits.inputs import acting_user, is_whole
 from inventory.models import Sku, Warehouse
 
 KEY_PREFIX = "ims"
-
-
-def user_or_none(actor) -> AbstractBaseUser | None:
-    """A person to record as the actor; channel keys and anonymous callers record nobody."""
-    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated:
-        return actor
-    return None
 
 
 def key_hash(raw_key: str) -> str:
@@ -41,7 +35,7 @@ def _require_settings(value) -> dict:
 
 
 def _require_buffer(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if not is_whole(value, minimum=0):
         raise ValidationError({"buffer": "The buffer is a whole number of units, 0 or more."})
     return value
 
@@ -194,7 +188,7 @@ def channel_key_create(
         name=(name or "").strip()[:100],
         prefix=prefix,
         key_hash=key_hash(raw),
-        created_by=user_or_none(actor),
+        created_by=acting_user(actor),
     )
     _audit(channel, "key_create", actor, after={"key_prefix": key.prefix, "key_name": key.name})
     return key, raw

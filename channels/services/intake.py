@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels.models import OPEN_ORDER_STATUSES, Order, OrderLine, SalesChannel
-from channels.services.channels import user_or_none
 from channels.services.orders import order_expire
 from channels.services.picking import pick_tasks_create
+from ims.kits.inputs import acting_user, is_whole
 from inventory.errors import InsufficientStock
 from inventory.models import Sku, Warehouse, WarehouseStock
 from inventory.services import ReserveLine, retry_on_contention, stock_reserve
@@ -48,7 +48,7 @@ def _merged(lines: list[OrderLineRequest]) -> list[tuple[Sku, int]]:
     totals: dict[int, list] = {}
     for number, line in enumerate(lines, start=1):
         quantity = line.quantity
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        if not is_whole(quantity, minimum=1):
             raise ValidationError({"lines": f"Line {number}: the quantity must be 1 or more."})
         if not isinstance(line.sku, Sku) or line.sku.pk is None:
             raise ValidationError({"lines": f"Line {number}: unknown SKU."})
@@ -183,7 +183,7 @@ def _order_reserve(
         channel=channel,
         external_id=external_id,
         expires_at=expires_at,
-        created_by=user_or_none(actor),
+        created_by=acting_user(actor),
     )
     locked = (
         WarehouseStock.objects.select_for_update()

@@ -23,7 +23,7 @@ from channels.models import (
     PickTask,
     PickTaskStatus,
 )
-from channels.services.channels import user_or_none
+from ims.kits.inputs import acting_user
 from inventory.errors import InvalidState
 from inventory.models import (
     BinStock,
@@ -156,7 +156,7 @@ def order_confirm(*, order: Order) -> Order:
 def order_ship(*, order: Order, actor: AbstractBaseUser | None = None) -> Order:
     """Ship a picked order: its units leave the packing station with `ship` ledger rows.
     Only a picked order ships (InvalidState otherwise)."""
-    actor = user_or_none(actor)
+    actor = acting_user(actor)
     order = _lock(order)
     if order.status != OrderStatus.PICKED:
         raise InvalidState(
@@ -204,7 +204,7 @@ def order_ship(*, order: Order, actor: AbstractBaseUser | None = None) -> Order:
 def pick_task_put_back(*, task: PickTask, actor: AbstractBaseUser | None = None) -> PickTask:
     """Return the units a pick of a cancelled order took to the bin they came from (`return`
     ledger row; sellable again). Putting back twice does nothing."""
-    actor = user_or_none(actor)
+    actor = acting_user(actor)
     order = _lock(task.order_id)
     if order.status != OrderStatus.CANCELLED:
         raise InvalidState(f"Order {order.pk} is {order.status}: only cancelled orders go back.")

@@ -2,7 +2,6 @@
 test-connection. Thin: parse, call a selector or one service, render."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,17 +13,19 @@ from channels.sync.selectors import channel_health, listing_sync_list, sync_lag_
 from channels.sync.services import channel_resync, channel_test_connection
 from ims.kits.access import roles_required
 from ims.kits.roles import CHANNEL_OPERATE, CHANNEL_READ
+from ims.kits.screens import PAGE_SIZES, Sorts, paginate, wants_region
 
-PAGE_SIZES = (25, 50, 100)
-LISTING_SORTS = {
-    "sku": ("sku__code",),
-    "external_id": ("external_id",),
-    "status": ("sync_status", "sku__code"),
-    "pushed": ("last_pushed_at",),
-    "available": ("last_pushed_available",),
-    "version": ("version",),
-}
-DEFAULT_SORT = "sku"
+LISTING_SORTS = Sorts(
+    fields={
+        "sku": ("sku__code",),
+        "external_id": ("external_id",),
+        "status": ("sync_status", "sku__code"),
+        "pushed": ("last_pushed_at",),
+        "available": ("last_pushed_available",),
+        "version": ("version",),
+    },
+    default="sku",
+)
 
 
 @roles_required(CHANNEL_READ)
@@ -44,18 +45,8 @@ def channel_detail_view(request, code):
     filterset = ListingFilter(
         request.GET or None, queryset=listing_sync_list().filter(channel=channel)
     )
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    key = sort.lstrip("-")
-    if key not in LISTING_SORTS:
-        sort, key = DEFAULT_SORT, DEFAULT_SORT
-    prefix = "-" if sort.startswith("-") else ""
-    queryset = filterset.qs.order_by(*(prefix + f for f in LISTING_SORTS[key]), prefix + "pk")
-    try:
-        per = int(request.GET.get("per", ""))
-    except ValueError:
-        per = PAGE_SIZES[0]
-    per = per if per in PAGE_SIZES else PAGE_SIZES[0]
-    page = Paginator(queryset, per).get_page(request.GET.get("page"))
+    queryset, sort = LISTING_SORTS.apply(filterset.qs, request.GET.get("sort"))
+    page = paginate(request, queryset)
     [health] = channel_health(SalesChannel.objects.filter(pk=channel.pk))
     lag_values, lag_labels = sync_lag_series(channel=channel)
     context = {
@@ -65,7 +56,7 @@ def channel_detail_view(request, code):
         "page": page,
         "listings": page.object_list,
         "sort": sort,
-        "per": per,
+        "per": page.paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "statuses": SyncStatus.choices,
         "lag_values": lag_values,
@@ -75,7 +66,7 @@ def channel_detail_view(request, code):
         "pull": ChannelPullState.objects.filter(channel=channel).first(),
         "nav_section": "channel-list",
     }
-    if request.headers.get("HX-Target") == "listing-results":
+    if wants_region(request, "listing-results"):
         return render(request, "channels/channels_listings.html", context)
     return render(request, "channels/channels_detail.html", context)
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ims.kits.inputs import acting_user
 from inventory.imports.files import data_row_count, detect_format, preflight, read_dataset
 from inventory.imports.limits import check_size, inline_max_rows
 from inventory.imports.progress import ProgressWriter
@@ -60,7 +61,7 @@ def import_job_submit(
         file_format=file_format,
         content=content,
         rows_total=rows,
-        created_by=user if user is not None and user.is_authenticated else None,
+        created_by=acting_user(user),
     )
     if estimate is not None and rows <= inline_max_rows():
         return import_job_run(job_id=job.pk)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from ims.kits.inputs import acting_user
 from inventory.models import CountTask, CountTaskStatus, Location, Sku
 
 
@@ -31,7 +32,7 @@ def count_request(
                 sku=sku,
                 reason=reason[:200],
                 reference=reference[:100],
-                requested_by=actor if actor is not None and actor.is_authenticated else None,
+                requested_by=acting_user(actor),
             )
     except IntegrityError:  # a concurrent request for the same bin and SKU won
         return CountTask.objects.get(location=location, sku=sku, status=CountTaskStatus.OPEN)

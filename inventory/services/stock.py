@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
+from ims.kits.inputs import acting_user, is_whole
 from inventory.events import availability_changed
 from inventory.models import Location, Lot, MovementKind, Sku, StockMovement
 from inventory.services import _balances
@@ -19,7 +20,7 @@ from inventory.services.contention import retry_on_contention
 
 
 def require_positive(quantity, field: str = "quantity") -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
+    if not is_whole(quantity):
         raise ValidationError({field: "Must be a whole number of units."})
     if quantity <= 0:
         raise ValidationError({field: "Must be greater than zero."})
@@ -99,7 +100,7 @@ def _record(
         quantity=quantity,
         from_location=from_location,
         to_location=to_location,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
         reason=reason[:200],
         reference=reference[:100],
     )
@@ -155,7 +156,7 @@ def stock_adjust(
 ) -> StockMovement:
     """A signed correction at one location (found, damaged, counted). A decrease can take only
     units that are there and, in a sellable bin, not promised to orders."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity == 0:
+    if not is_whole(quantity) or quantity == 0:
         raise ValidationError({"quantity": "Must be a non-zero whole number (a signed change)."})
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the stock changes."})

@@ -24,11 +24,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ims.kits.inputs import acting_user
 from inventory.errors import InvalidState
 from inventory.models import BinStock, Lot
 from inventory.services import stock_adjust
 from receiving.models import Discrepancy, DiscrepancyCode, PutawayTask, ReceiptLine
-from receiving.services.purchase_orders import _actor
 from receiving.services.putaway import putaway_task_create
 
 # Units of a lot-tracked SKU that arrived without a lot wait under this lot number + the PO's.
@@ -207,7 +207,7 @@ def discrepancy_resolve(
         task = _release(discrepancy, lot)
 
     discrepancy.resolved_at = timezone.now()
-    discrepancy.resolved_by = _actor(actor)
+    discrepancy.resolved_by = acting_user(actor)
     discrepancy.resolution_note = note
     discrepancy.lot = lot
     discrepancy.save(update_fields=["resolved_at", "resolved_by", "resolution_note", "lot"])

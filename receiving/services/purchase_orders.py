@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ims.kits.inputs import acting_user, is_whole
 from inventory.errors import InvalidState
 from inventory.events import incoming_changed
 from inventory.models import Sku, Warehouse
@@ -43,10 +44,6 @@ def purchase_order_keys(purchase_order: PurchaseOrder) -> list[tuple[int, int]]:
     `incoming_moved` is told when the order opens, changes, closes or is received."""
     sku_ids = purchase_order.lines.values_list("sku_id", flat=True)
     return [(sku_id, purchase_order.warehouse_id) for sku_id in sku_ids]
-
-
-def _actor(actor: AbstractBaseUser | None):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 @transaction.atomic
@@ -87,7 +84,7 @@ def _check_order_lines(lines: list[PurchaseLineRequest]) -> None:
     for number, line in enumerate(lines, 1):
         label = f"Line {number} ({getattr(line.sku, 'code', '?')})"
         quantity = line.quantity_ordered
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        if not is_whole(quantity, minimum=1):
             problems.append(f"{label}: the quantity ordered must be a whole number above zero.")
         elif quantity > MAX_UNITS:
             problems.append(f"{label}: at most {MAX_UNITS} units per line.")
@@ -144,7 +141,7 @@ def purchase_order_create(
         status=status,
         expected_date=expected_date,
         note=note or "",
-        created_by=_actor(actor),
+        created_by=acting_user(actor),
         opened_at=now if status == PurchaseOrderStatus.OPEN else None,
     )
     purchase_order.full_clean()

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from ims.kits.inputs import acting_user, is_whole
 from inventory.errors import InvalidState
 from inventory.models import BinStock, Location, LocationType, Lot, MovementKind, Sku, Warehouse
 from inventory.services import retry_on_contention, stock_move
@@ -102,7 +103,7 @@ def putaway_complete(
     target = _bin_for(task, location)
     if quantity is None:
         quantity = task.quantity
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+    if not is_whole(quantity, minimum=1):
         raise ValidationError({"quantity": "Must be a whole number of units above zero."})
     if quantity > task.quantity:
         raise ValidationError(
@@ -144,7 +145,7 @@ def putaway_complete(
     task.location = target
     task.quantity = quantity
     task.completed_at = timezone.now()
-    task.completed_by = actor if actor is not None and actor.is_authenticated else None
+    task.completed_by = acting_user(actor)
     task.save(update_fields=["status", "location", "quantity", "completed_at", "completed_by"])
     remainder = None
     if remaining:
@@ -172,6 +173,6 @@ def putaway_cancel(*, task: PutawayTask, actor: AbstractBaseUser | None = None) 
         raise InvalidState(f"Put-away task {task.pk} is {task.get_status_display().lower()}.")
     task.status = PutawayStatus.CANCELLED
     task.completed_at = timezone.now()
-    task.completed_by = actor if actor is not None and actor.is_authenticated else None
+    task.completed_by = acting_user(actor)
     task.save(update_fields=["status", "completed_at", "completed_by"])
     return task

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 
+from ims.kits.inputs import acting_user, is_whole
 from inventory.errors import InvalidState
 from inventory.models import Location, LocationType, Lot, Sku, Warehouse
 from inventory.services import retry_on_contention, stock_receive, stock_rows_lock
@@ -34,7 +35,6 @@ from receiving.models import (
 from receiving.services.discrepancies import MISSING_LOT_PREFIX, Counted, discrepancy_flag
 from receiving.services.purchase_orders import (
     MAX_UNITS,
-    _actor,
     _lock,
     incoming_moved,
     purchase_order_keys,
@@ -86,11 +86,11 @@ def check_receive_line(line: ReceiveLine) -> dict[str, str]:
     service, the API serializer and the dock form, so all three word errors alike."""
     errors: dict[str, str] = {}
     quantity, damaged = line.quantity, line.damaged
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+    if not is_whole(quantity, minimum=1):
         errors["quantity"] = "Must be a whole number of units above zero."
     elif quantity > MAX_UNITS:
         errors["quantity"] = f"At most {MAX_UNITS} units per line."
-    if isinstance(damaged, bool) or not isinstance(damaged, int) or damaged < 0:
+    if not is_whole(damaged, minimum=0):
         errors["damaged"] = "Must be a whole number of units, zero or more."
     elif "quantity" not in errors and damaged > quantity:
         errors["damaged"] = f"Only {quantity} units arrived; {damaged} cannot be damaged."
@@ -141,7 +141,7 @@ def receipt_create(
     purchase_order = _lock(purchase_order)
     _require_receivable(purchase_order)
     receipt = Receipt.objects.create(
-        purchase_order=purchase_order, received_by=_actor(actor), note=(note or "")[:200]
+        purchase_order=purchase_order, received_by=acting_user(actor), note=(note or "")[:200]
     )
     return _receive(purchase_order, receipt, lines, actor=actor, dock=dock)
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ims.kits.access import can, roles_required
 from ims.kits.roles import BUYING_READ, HANDLE_STOCK, warehouse_scope
+from ims.kits.screens import PAGE_SIZES, is_htmx, paginate, wants_region
 from inventory.errors import StockConflict
 from inventory.selectors.stock import warehouse_list
 from receiving.filters import DiscrepancyFilter
@@ -17,15 +18,7 @@ from receiving.models import DiscrepancyCode
 from receiving.selectors import discrepancy_list
 from receiving.services import discrepancy_resolve
 from receiving.services.discrepancies import RELEASABLE_CODES
-from receiving.views.common import (
-    PAGE_SIZES,
-    back_to,
-    is_htmx,
-    not_found,
-    page_size,
-    paginate,
-    wants_region,
-)
+from receiving.views.common import back_to, not_found
 
 SORTS = [
     ("-created", "Newest first"),
@@ -54,7 +47,7 @@ def discrepancy_list_view(request):
         data["resolved"] = "false"  # open ones unless asked otherwise
     scope = warehouse_scope(request.user, BUYING_READ)
     filterset = DiscrepancyFilter(data, queryset=discrepancy_list(warehouses=scope))
-    page = paginate(request, filterset.qs)
+    page = paginate(request, filterset.qs, default_size=PAGE_SIZES[1])
     context = {
         "form": filterset.form,
         "page": page,
@@ -64,7 +57,7 @@ def discrepancy_list_view(request):
         "chosen_codes": data.getlist("code"),
         "sort": request.GET.get("sort", ""),
         "sorts": SORTS,
-        "per": page_size(request),
+        "per": page.paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "can_resolve": can(request, HANDLE_STOCK),

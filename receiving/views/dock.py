@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ims.kits.access import roles_required
 from ims.kits.roles import FLOOR, in_scope, warehouse_scope
+from ims.kits.screens import PAGE_SIZES, is_htmx, paginate, wants_region
 from inventory.errors import StockConflict
 from inventory.models import Sku
 from inventory.selectors.stock import warehouse_list
@@ -19,14 +20,7 @@ from receiving.forms import DockLineForm
 from receiving.models import PurchaseOrder, Receipt
 from receiving.selectors import receivable_purchase_orders
 from receiving.services import receipt_create, receipt_line_add
-from receiving.views.common import (
-    PAGE_SIZES,
-    is_htmx,
-    not_found,
-    page_size,
-    paginate,
-    wants_region,
-)
+from receiving.views.common import not_found
 
 
 @roles_required(FLOOR)
@@ -42,12 +36,14 @@ def dock_view(request):
         messages.error(request, f"No open purchase order has the number {scanned}.")
     orders = receivable_purchase_orders(warehouses=scope)
     filterset = PurchaseOrderFilter(request.GET or None, queryset=orders)
-    page = paginate(request, filterset.qs.order_by("expected_date", "number"))
+    page = paginate(
+        request, filterset.qs.order_by("expected_date", "number"), default_size=PAGE_SIZES[1]
+    )
     context = {
         "form": filterset.form,
         "page": page,
         "orders": page.object_list,
-        "per": page_size(request),
+        "per": page.paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "nav_section": "receiving-dock",

@@ -8,19 +8,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ims.kits.access import can, roles_required
 from ims.kits.roles import BUYING, FLOOR, RECEIVING_READ, in_scope, warehouse_scope
+from ims.kits.screens import PAGE_SIZES, paginate, wants_region
 from inventory.errors import StockConflict
 from inventory.selectors.stock import warehouse_list
 from receiving.filters import PurchaseOrderFilter
 from receiving.models import PurchaseOrder, PurchaseOrderStatus, Supplier
 from receiving.selectors import purchase_order_detail, purchase_order_list
 from receiving.services import purchase_order_cancel, purchase_order_close, purchase_order_open
-from receiving.views.common import (
-    PAGE_SIZES,
-    not_found,
-    page_size,
-    paginate,
-    wants_region,
-)
+from receiving.views.common import not_found
 
 SORTS = [
     ("-created", "Newest first"),
@@ -40,7 +35,7 @@ def purchase_order_list_view(request):
     scope = warehouse_scope(request.user, RECEIVING_READ)
     orders = purchase_order_list(warehouses=scope)
     filterset = PurchaseOrderFilter(request.GET or None, queryset=orders)
-    page = paginate(request, filterset.qs)
+    page = paginate(request, filterset.qs, default_size=PAGE_SIZES[1])
     context = {
         "filter": filterset,
         "form": filterset.form,
@@ -48,7 +43,7 @@ def purchase_order_list_view(request):
         "orders": page.object_list,
         "sort": request.GET.get("sort", ""),
         "sorts": SORTS,
-        "per": page_size(request),
+        "per": page.paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "statuses": PurchaseOrderStatus.choices,
         "chosen_statuses": request.GET.getlist("status"),

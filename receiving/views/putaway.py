@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ims.kits.access import roles_required
 from ims.kits.roles import FLOOR, warehouse_scope
+from ims.kits.screens import PAGE_SIZES, paginate, wants_region
 from inventory.errors import StockConflict
 from inventory.selectors.stock import warehouse_list
 from receiving.filters import PutawayTaskFilter
@@ -15,13 +16,7 @@ from receiving.forms import PutawayConfirmForm
 from receiving.models import PutawayStatus
 from receiving.selectors import putaway_queue, putaway_task_list
 from receiving.services import putaway_complete
-from receiving.views.common import (
-    PAGE_SIZES,
-    not_found,
-    page_size,
-    paginate,
-    wants_region,
-)
+from receiving.views.common import not_found
 
 SORTS = [("walk", "Walking order"), ("created", "Oldest first"), ("sku", "SKU")]
 
@@ -37,14 +32,14 @@ def putaway_queue_view(request):
     if scanned and len(page_tasks := list(tasks[:2])) == 1:
         # A scan that finds exactly one task opens it: scan the carton, then the bin.
         return redirect("putaway-task", pk=page_tasks[0].pk)
-    page = paginate(request, tasks)
+    page = paginate(request, tasks, default_size=PAGE_SIZES[1])
     context = {
         "form": filterset.form,
         "page": page,
         "tasks": page.object_list,
         "sort": request.GET.get("sort", ""),
         "sorts": SORTS,
-        "per": page_size(request),
+        "per": page.paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "warehouses": warehouse_list(warehouses=scope).only("code", "name"),
         "nav_section": "putaway-queue",

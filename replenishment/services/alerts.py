@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ims.kits.inputs import acting_user
 from ims.kits.roles import in_scope
 from inventory.errors import InvalidState
 from receiving.models import PurchaseOrder, PurchaseOrderStatus
@@ -33,10 +34,6 @@ class AlertOrderResult:
     ordered: list[ReplenishmentAlert] = field(default_factory=list)
     # (alert, reason) for open alerts left open: no supplier to order from.
     skipped: list[tuple[ReplenishmentAlert, str]] = field(default_factory=list)
-
-
-def _actor(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _clean_ids(ids) -> list[int]:
@@ -121,7 +118,7 @@ def alerts_order(
         ReplenishmentAlert.objects.filter(pk__in=[a.pk for a in group]).update(
             status=AlertStatus.ORDERED,
             purchase_order=purchase_order,
-            closed_by=_actor(actor),
+            closed_by=acting_user(actor),
             closed_at=now,
         )
         for alert in group:
@@ -149,7 +146,10 @@ def alerts_dismiss(
     alerts = _lock(_clean_ids(ids), warehouses)
     now = timezone.now()
     ReplenishmentAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(
-        status=AlertStatus.DISMISSED, dismiss_reason=reason, closed_by=_actor(actor), closed_at=now
+        status=AlertStatus.DISMISSED,
+        dismiss_reason=reason,
+        closed_by=acting_user(actor),
+        closed_at=now,
     )
     for alert in alerts:
         alert.status, alert.dismiss_reason, alert.closed_at = AlertStatus.DISMISSED, reason, now

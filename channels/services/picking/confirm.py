@@ -13,10 +13,10 @@ from channels.models import (
     PickTask,
     PickTaskStatus,
 )
-from channels.services.channels import user_or_none
 from channels.services.picking.bins import bin_lock, packing_for
 from channels.services.picking.routing import _lock_task, order_progress
 from channels.services.picking.short import pick_short, pick_surplus
+from ims.kits.inputs import acting_user, is_whole
 from inventory.errors import InvalidState
 from inventory.services import retry_on_contention, stock_pick
 
@@ -30,13 +30,13 @@ def pick_task_confirm(
     `pick` ledger row; units go to the packing station when the warehouse has one). Fewer
     than asked is a short pick, more than the books hold a surplus: see
     `channels.services.picking.short`."""
-    actor = user_or_none(actor)
+    actor = acting_user(actor)
     order, task = _lock_task(task)
     if task.status != PickTaskStatus.OPEN:
         raise InvalidState(f"Pick {task.pk} is {task.status}, not open.")
     if order.status not in (OrderStatus.RESERVED, OrderStatus.PICKING):
         raise InvalidState(f"Order {order.pk} is {order.status}: nothing is left to pick.")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+    if not is_whole(quantity, minimum=0):
         raise ValidationError({"quantity": "Give the units picked: a whole number, 0 or more."})
     if quantity > task.quantity:
         raise ValidationError(
