@@ -30,8 +30,11 @@ run: setup
 	  $(MANAGE) runserver $(HOST):$(PORT) & \
 	  wait
 
+# One pytest-xdist worker per core, each with its own test database; tests sharing an outside
+# resource (the Vendure peer, the Redis broker) stay on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench

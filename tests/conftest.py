@@ -69,3 +69,17 @@ def api(user):
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+# Tests that share something outside their own test database run on one pytest-xdist worker
+# (`make test` runs -n auto --dist loadgroup): the session's Vendure server and its npm install,
+# and the Redis database the qcluster tests use as their broker.
+_SHARED = {"tests/vendure/": "vendure", "tests/channels/test_sync_worker.py": "redis"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        for prefix, group in _SHARED.items():
+            if path.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_manager_checks_health_tests_the_connection_and_resyncs(
-    page, login, snap, user, warehouse, places, receiver, q_sync
+    page, login, snap, user, warehouse, places, receiver, q_sync, settings
 ):
+    # The delivery task runs inside the request here (django-q2's sync mode): it must not wait
+    # out its first retries there, as a worker would.
+    settings.IMS_SYNC_WAIT_SECONDS = 0
     skus = [factories.sku(f"TEE-{n}") for n in range(3)]
     factories.stock(skus[0], places.bin1, 8)
     webhook_channel("SHOP", warehouse, receiver, *skus)  # the stock came before the listing
