@@ -1,5 +1,5 @@
-"""Shared fixtures. PostgreSQL-only and browser tests skip on a newcomer's machine with a line
-saying how to run them; in CI (CI=true) such a skip fails the run instead."""
+"""Shared fixtures, the environment markers (tests/environment.py) and the books-balance check
+after every test."""
 
 import os
 import shutil
@@ -9,29 +9,39 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from inventory.audit import stock_drift
 from tests import factories
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _skip_or_fail(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"CI must not skip: {reason}", pytrace=False)
-    pytest.skip(reason)
+from tests.environment import CHROMIUM, skip_or_fail
 
 
 @pytest.fixture(autouse=True)
 def _environment_markers(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        _skip_or_fail(
+        skip_or_fail(
             "needs PostgreSQL: run with "
             "DATABASE_URL=postgres://postgres@127.0.0.1:5432/ims make test"
         )
     if request.node.get_closest_marker("browser") and not (
         os.path.exists(CHROMIUM) or shutil.which("chromium")
     ):
-        _skip_or_fail("needs Chromium at /usr/bin/chromium: apt-get install -y chromium")
+        skip_or_fail("needs Chromium at /usr/bin/chromium: apt-get install -y chromium")
+
+
+@pytest.fixture(autouse=True)
+def _books_balance(request):
+    """After every test that used the database, the cached balances agree with the ledger
+    (`stock_audit` finds no drift), whatever the test did or was refused. Taking the database
+    fixture here makes the check run before the test's data is rolled back. A test that makes
+    drift on purpose (to see the audit find it) says so with @pytest.mark.drift."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db or request.node.get_closest_marker("drift"):
+        yield
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    assert stock_drift() == [], "stock_audit found drift after this test"
 
 
 @pytest.fixture

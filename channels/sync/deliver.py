@@ -150,25 +150,25 @@ def _lease_release(channel_id: int, holder: str) -> None:
 
 
 def _lease_renew(channel_id: int, holder: str) -> bool:
-    """Extend the lease if this holder still has it (inside the caller's transaction): what a
-    deliverer whose lease lapsed can no longer do, so it can no longer record or bump."""
+    """Extend the lease if this holder still has it (inside the caller's transaction). A lease
+    that lapsed while its holder was slow is still its own until another deliverer takes it
+    (taking it writes a new holder), so only a deliverer that was replaced is fenced: it can
+    no longer record or bump versions, and stops."""
     now = timezone.now()
     return bool(
-        ChannelSyncState.objects.filter(
-            channel_id=channel_id, lease_holder=holder, lease_until__gte=now
-        ).update(lease_until=now + datetime.timedelta(seconds=conf.lease_seconds()))
+        ChannelSyncState.objects.filter(channel_id=channel_id, lease_holder=holder).update(
+            lease_until=now + datetime.timedelta(seconds=conf.lease_seconds())
+        )
     )
 
 
 @transaction.atomic
 def _claim(channel_id: int, holder: str, *, force: bool) -> Claim | None:
     """Take the channel's pending entries, bump each listed SKU's version and read what the
-    channel may sell *now*. Renewing the lease here fences a deliverer whose lease lapsed: it
+    channel may sell *now*. Renewing the lease here fences a deliverer that was replaced: it
     can no longer bump versions."""
     now = timezone.now()
-    renewed = ChannelSyncState.objects.filter(
-        channel_id=channel_id, lease_holder=holder, lease_until__gte=now
-    )
+    renewed = ChannelSyncState.objects.filter(channel_id=channel_id, lease_holder=holder)
     if not force:
         renewed = renewed.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     if not renewed.update(lease_until=now + datetime.timedelta(seconds=conf.lease_seconds())):

@@ -50,7 +50,7 @@ from tests.api.fuzzing import (
     keep_test_connection,  # noqa: F401 (the _keep_test_connection fixture)
     load_schema,
 )
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 from tests.receiving.builders import make_po, receive
 
 # Every operation the root urlconf serves under /api/v1/ (ims.api.urls includes every app's

@@ -23,7 +23,7 @@ from receiving.services import supplier_create
 from replenishment.models import ReplenishmentAlert
 from replenishment.services import reorder_rule_create
 from tests import factories
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 from tests.receiving.builders import make_po, receive
 
 ALL = {"admin", "manager", "purchasing", "associate", "viewer"}

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import CHROMIUM, _skip_or_fail
+from tests.environment import CHROMIUM, skip_or_fail
 
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -58,7 +58,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     if not os.path.exists(CHROMIUM):
-        _skip_or_fail("needs Chromium at /usr/bin/chromium: apt-get install -y chromium")
+        skip_or_fail("needs Chromium at /usr/bin/chromium: apt-get install -y chromium")
     # Playwright's sync API keeps an event loop in this thread; Django's ORM refuses to run
     # beside a running loop unless told the (synchronous) test code is safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -55,7 +55,7 @@ def test_a_manager_checks_health_tests_the_connection_and_resyncs(
 
 def test_a_manager_sees_storefront_orders_waiting_and_pulls_now(page, login, snap, user, warehouse):
     from channels.models import ChannelPullState
-    from tests.channels.conftest import make_channel
+    from tests.channels.helpers import make_channel
 
     channel = make_channel(
         "VEN",

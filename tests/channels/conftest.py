@@ -1,27 +1,12 @@
 """Fixtures for channels and orders: a channel selling from the `warehouse` fixture, an
-associate working there, and helpers that place orders through the service."""
+associate working there, a client per channel key (builders are in tests/channels/helpers.py)."""
 
 import pytest
 from rest_framework.test import APIClient
 
-from channels.services import OrderLineRequest, channel_create, channel_key_create, order_create
+from channels.services import channel_key_create
 from tests import factories
-
-
-def place(channel, external_id, *lines, expires_at=None, actor=None):
-    """Place an order through the service: lines are (sku, quantity) pairs."""
-    order, _ = order_create(
-        channel=channel,
-        external_id=external_id,
-        lines=[OrderLineRequest(sku, quantity) for sku, quantity in lines],
-        expires_at=expires_at,
-        actor=actor,
-    )
-    return order
-
-
-def make_channel(code, *warehouses, **extra):
-    return channel_create(code=code, name=f"Channel {code}", warehouses=list(warehouses), **extra)
+from tests.channels.helpers import make_channel
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from channels.connectors.webhook import verify
 from channels.models import Listing
-from tests.channels.conftest import make_channel
+from tests.channels.helpers import make_channel
 from tests.channels.receivers import Receiver
 
 

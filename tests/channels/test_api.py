@@ -8,7 +8,7 @@ from channels.models import ChannelKey, Listing, Order
 from channels.services import channel_key_revoke, listing_create
 from inventory.models import Reservation, WarehouseStock
 from tests import factories
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 
 pytestmark = pytest.mark.django_db
 

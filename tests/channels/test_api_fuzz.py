@@ -16,7 +16,7 @@ from tests.api.fuzzing import (
     keep_test_connection,  # noqa: F401 (the _keep_test_connection fixture)
     load_schema,
 )
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 
 EXAMPLES_PER_OPERATION = 25
 

@@ -4,11 +4,10 @@ A shared pool must never oversell, multi-line orders must never deadlock or half
 the same order posted at once from many places must exist once."""
 
 import random
-import threading
 from collections import Counter
+from functools import partial
 
 import pytest
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -19,7 +18,8 @@ from inventory.errors import InsufficientStock, InvalidState
 from inventory.models import Reservation, ReservationStatus, WarehouseStock
 from inventory.services import location_create
 from tests import factories
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
+from tests.threads import run_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,29 +27,13 @@ THREADS = 24
 
 
 def run_threads(count: int, work) -> list:
-    """Run work(i) in `count` threads released together; returns every result, re-raising the
-    first error. Each thread closes its own connection."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=60)
-            results.extend(work(index))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a thread never finished"
-    if errors:
-        raise errors[0]
-    return results
+    """work(i) in `count` threads released together: every result it returned, flattened; the
+    first error re-raised."""
+    return [
+        result
+        for results in run_all([partial(work, i) for i in range(count)])
+        for result in results
+    ]
 
 
 def available(sku) -> int:

@@ -12,7 +12,7 @@ from inventory.errors import InsufficientStock
 from inventory.models import LocationType, Reservation, Sku, WarehouseStock
 from inventory.services import location_create
 from tests import factories
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from inventory.audit import stock_drift
 from inventory.errors import InvalidState
 from inventory.models import BinStock, CountTask, MovementKind, StockMovement, WarehouseStock
 from tests import factories
-from tests.channels.conftest import place
+from tests.channels.helpers import place
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +234,7 @@ def test_a_shipped_order_cannot_be_cancelled(shop, places):
 
 def test_picks_without_a_packing_station_leave_stock_and_come_back_on_put_back(places):
     from inventory.services import location_create, warehouse_create
-    from tests.channels.conftest import make_channel
+    from tests.channels.helpers import make_channel
 
     bare = warehouse_create(code="BARE", name="No packing")
     bin_ = location_create(warehouse=bare, code="B1", travel_cost=1)

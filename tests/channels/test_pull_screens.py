@@ -8,7 +8,7 @@ from django.urls import reverse
 from channels.models import ChannelPullState, SalesChannel
 from channels.sync.pull import channel_pull
 from tests import factories
-from tests.channels.conftest import make_channel
+from tests.channels.helpers import make_channel
 
 VENDURE_SETTINGS = {
     "username": "ims-sync",

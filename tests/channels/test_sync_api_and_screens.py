@@ -1,7 +1,11 @@
 """Channel sync through the API (resync, test-connection, listing fields) and the screens."""
 
+import datetime
+import time
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from channels.models import Listing, OutboxEntry, SyncDelivery
 from channels.sync.deliver import channel_deliver
@@ -122,11 +126,18 @@ def test_resync_and_test_buttons(client, user, synced_shop, receiver, q_sync):
     assert "30 listings queued for a push." in response.content.decode()
 
 
-def test_lag_is_logged_per_push(synced_shop):
+def test_lag_is_logged_per_push(warehouse, places, receiver):
+    """The lag is the time from the oldest change a push carried to its acknowledgement."""
+    sku = factories.sku("LAG")
+    shop = webhook_channel("SHOP", warehouse, receiver, sku)
+    factories.stock(sku, places.bin1, 4)
+    OutboxEntry.objects.update(created_at=timezone.now() - datetime.timedelta(seconds=5))
+    started = time.monotonic()
+    channel_deliver(channel_id=shop.pk)
+    spent_ms = (time.monotonic() - started) * 1000
     delivery = SyncDelivery.objects.get()
-    assert delivery.ok
-    assert delivery.items == 3
-    assert delivery.lag_ms >= 0
+    assert (delivery.ok, delivery.items) == (True, 1)
+    assert 5000 <= delivery.lag_ms <= 5000 + spent_ms + 50
 
 
 def test_the_sweep_schedule_exists():

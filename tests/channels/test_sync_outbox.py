@@ -13,7 +13,7 @@ from channels.sync.deliver import _lease_acquire, channel_deliver
 from channels.sync.services import channel_resync, channel_test_connection, outbox_sweep
 from tests import factories
 from tests.channels import sync_helpers
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 from tests.channels.receivers import Reply
 from tests.channels.sync_helpers import (
     newest,

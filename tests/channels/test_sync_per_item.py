@@ -6,6 +6,7 @@ mode (a continuation task runs inline)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter
@@ -16,12 +17,13 @@ from django_q.models import Task
 
 from channels.models import ChannelSyncState, Listing, OutboxEntry, OutboxState, SyncStatus
 from channels.services import channel_update, listing_create
+from channels.sync import deliver
 from channels.sync.deliver import channel_deliver
 from channels.sync.services import channel_resync
 from inventory.models import Sku
 from tests import factories
 from tests.channels import sync_helpers
-from tests.channels.conftest import make_channel
+from tests.channels.helpers import make_channel
 from tests.channels.receivers import Receiver, Recorded, Reply
 
 q_sync = sync_helpers.q_sync
@@ -225,21 +227,33 @@ class LeakyBucket:
 
 
 def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
-    warehouse, places, receiver, q_sync, settings, django_capture_on_commit_callbacks
+    warehouse, places, receiver, q_sync, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     """The case that used to fail: 1,000 listed SKUs into a shop that rate-limits. Every item
     is set exactly once (a 429 is retried, a 200 never repeated), tasks hand over when their
     budget is spent, and the lease (shorter than the whole sync) is renewed, never lost."""
-    settings.IMS_SYNC_LEASE_SECONDS = 1.0  # the sync takes longer: only renewal keeps it
+    settings.IMS_SYNC_LEASE_SECONDS = 3.0  # the sync takes longer: only renewal keeps it
     settings.IMS_SYNC_PUSH_SECONDS = 2.0
     settings.IMS_SYNC_RECORD_SECONDS = 0.25
     bucket = LeakyBucket(size=40, rate=200.0)
     receiver.responder = bucket
     shop = shopify(warehouse, receiver, 1000)
+    held = []  # (holder, when) at every take and renewal of the lease
+    for name in ("_lease_acquire", "_lease_renew"):
+        original = getattr(deliver, name)
+
+        def spy(channel_id, holder, original=original):
+            held.append((holder, time.monotonic()))
+            return original(channel_id, holder)
+
+        monkeypatch.setattr(deliver, name, spy)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         assert channel_resync(channel=shop) == 1000
     elapsed = time.monotonic() - started
+    # The deliverer never outlived its lease: each holder renewed it well before it ran out.
+    gaps = [b - a for (h1, a), (h2, b) in itertools.pairwise(held) if h1 == h2]
+    assert max(gaps) < settings.IMS_SYNC_LEASE_SECONDS
 
     ok = Counter(
         item for (item, status), n in bucket.answers.items() if status == 200 for _ in range(n)
@@ -258,5 +272,5 @@ def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
     assert tasks > 1  # the first task's budget ran out and it handed over
     print(
         f"\n1,000 SKUs, bucket 40 @ 200/s: {len(receiver.requests)} calls, {limited} answered 429, "
-        f"{tasks} tasks, {elapsed:.1f} s"
+        f"{tasks} tasks, {elapsed:.1f} s, longest between lease renewals {max(gaps):.2f} s"
     )

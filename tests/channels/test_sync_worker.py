@@ -15,7 +15,7 @@ from channels.selectors import channel_availability
 from channels.sync.services import outbox_sweep
 from inventory.errors import InsufficientStock
 from tests import factories
-from tests.channels.conftest import place
+from tests.channels.helpers import place
 from tests.channels.receivers import Receiver
 from tests.channels.sync_helpers import (
     newest,
@@ -24,7 +24,7 @@ from tests.channels.sync_helpers import (
     webhook_channel,
 )
 from tests.channels.worker_helpers import Worker, poll, use_redis_broker
-from tests.conftest import _skip_or_fail
+from tests.environment import skip_or_fail
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -38,11 +38,11 @@ def broker(request, monkeypatch, settings):
         return None
     url = os.environ.get("REDIS_TEST_URL", "")
     if not url:
-        _skip_or_fail("needs Redis: set REDIS_TEST_URL=redis://127.0.0.1:6379/15")
+        skip_or_fail("needs Redis: set REDIS_TEST_URL=redis://127.0.0.1:6379/15")
     try:
         use_redis_broker(monkeypatch, url)
     except Exception as exc:
-        _skip_or_fail(f"Redis at {url} is not reachable: {exc}")
+        skip_or_fail(f"Redis at {url} is not reachable: {exc}")
     return url
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from channels.models import OrderStatus, PickTaskStatus
 from inventory.models import CountTask
 from tests import factories
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 
 pytestmark = pytest.mark.django_db
 

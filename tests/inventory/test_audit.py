@@ -60,6 +60,7 @@ def test_the_books_balance_after_a_day_of_work(scenario, sku, warehouse):
     assert Reservation.objects.filter(status="open").count() == 1  # the lot SKU's line
 
 
+@pytest.mark.drift
 @pytest.mark.parametrize(
     ("model", "field", "changes"),
     [
@@ -80,6 +81,7 @@ def test_a_tampered_balance_is_reported(scenario, model, field, changes):
         audit()
 
 
+@pytest.mark.drift
 def test_stock_without_a_ledger_row_is_drift(sku, places):
     BinStock.objects.create(sku=sku, location=places.bin1, quantity=3)
     assert stock_drift() == [

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from inventory.audit import stock_drift
@@ -24,32 +23,9 @@ from inventory.services import (
     stock_reserve,
 )
 from tests import factories
+from tests.threads import run_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(workers: list[Callable[[], None]]) -> None:
-    """Run every worker in its own thread, all released at once; re-raise the first error."""
-    barrier = threading.Barrier(len(workers))
-    errors: list[BaseException] = []
-
-    def run(work: Callable[[], None]) -> None:
-        try:
-            barrier.wait()
-            work()
-        except BaseException as exc:  # surfaced in the main thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a worker never finished"
-    if errors:
-        raise errors[0]
 
 
 class Tally:
@@ -95,7 +71,7 @@ def test_three_channels_reserve_exactly_what_there_is(sku, warehouse, places):
 
         return work
 
-    run_together(
+    run_all(
         [
             channel_worker(f"{channel}{thread}", seed=thread * 10 + index)
             for index, channel in enumerate(("shop", "market", "pos"))
@@ -138,7 +114,7 @@ def test_multi_line_orders_in_random_line_order_never_deadlock(warehouse, places
 
         return work
 
-    run_together([shopper(seed) for seed in range(12)])
+    run_all([shopper(seed) for seed in range(12)])
     assert placed, "no order went through"
     assert refused, "stock never ran short: the test proves nothing"
     rows: dict[str, Counter] = {}
@@ -180,9 +156,7 @@ def test_moves_both_ways_between_the_same_bins_never_deadlock(sku, warehouse, pl
 
         return work
 
-    run_together(
-        [mover(*route, seed=i * 4 + j) for i, route in enumerate(routes) for j in range(3)]
-    )
+    run_all([mover(*route, seed=i * 4 + j) for i, route in enumerate(routes) for j in range(3)])
     assert moved.counts[("A-01", "A-02")]
     assert moved.counts[("A-02", "A-01")]
     held = dict(BinStock.objects.filter(sku=sku).values_list("location__code", "quantity"))
@@ -236,7 +210,7 @@ def test_concurrent_picks_and_releases_never_take_more_than_reserved(sku, wareho
 
             return work
 
-        run_together([picker(round_ * 10 + i) for i in range(5)] + [releaser(i) for i in range(3)])
+        run_all([picker(round_ * 10 + i) for i in range(5)] + [releaser(i) for i in range(3)])
         reservation.refresh_from_db()
         assert reservation.quantity == 0
         assert reservation.status in {ReservationStatus.FULFILLED, ReservationStatus.RELEASED}
@@ -271,6 +245,6 @@ def test_reservations_and_picks_of_one_sku_at_once_never_deadlock(sku, warehouse
 
         return work
 
-    run_together([picker(order) for order in open_orders] + [reserver(i) for i in range(6)])
+    run_all([picker(order) for order in open_orders] + [reserver(i) for i in range(6)])
     assert balance(sku, warehouse) == (400 - 40, 120)
     assert stock_drift() == []

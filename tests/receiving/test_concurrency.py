@@ -1,10 +1,7 @@
 """Receiving under real concurrency (threads against PostgreSQL): receipts of one PO line and
 completions of one put-away task running at the same moment."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from inventory.audit import stock_drift
 from inventory.errors import InvalidState
@@ -13,32 +10,9 @@ from receiving.models import Discrepancy, PurchaseOrder, PurchaseOrderLine, Puta
 from receiving.services import ReceiveLine, putaway_complete, receipt_create
 from tests import factories
 from tests.receiving.builders import make_po
+from tests.threads import run_indexed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count: int, work) -> list:
-    """Start `count` threads that wait at a barrier, then call work(i); return each outcome
-    (a result or the exception raised)."""
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def runner(i):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = work(i)
-        except Exception as exc:  # the outcome is what the test checks
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
 
 
 def test_receipts_of_the_same_line_at_once_stay_consistent(supplier, warehouse, places):
@@ -52,7 +26,7 @@ def test_receipts_of_the_same_line_at_once_stay_consistent(supplier, warehouse, 
             lines=[ReceiveLine(sku=sku, quantity=3)],
         )
 
-    outcomes = run_together(workers, receive)
+    outcomes = run_indexed(workers, receive)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     line = PurchaseOrderLine.objects.get(purchase_order=po)
     assert line.quantity_received == 3 * workers  # no lost update
@@ -75,7 +49,7 @@ def test_putaway_completed_twice_at_once_moves_once(supplier, warehouse, places)
     def complete(_i):
         return putaway_complete(task=PutawayTask.objects.get(pk=task.pk))
 
-    outcomes = run_together(4, complete)
+    outcomes = run_indexed(4, complete)
     done = [o for o in outcomes if not isinstance(o, Exception)]
     refused = [o for o in outcomes if isinstance(o, InvalidState)]
     assert len(done) == 1, outcomes
@@ -100,7 +74,7 @@ def test_two_putaways_into_one_small_bin_never_overfill_it(supplier, warehouse, 
     def complete(i):
         return putaway_complete(task=PutawayTask.objects.get(pk=tasks[i].pk), location=places.bin2)
 
-    outcomes = run_together(2, complete)
+    outcomes = run_indexed(2, complete)
     assert sum(1 for o in outcomes if isinstance(o, Exception)) == 1, outcomes
     held = sum(BinStock.objects.filter(location=places.bin2).values_list("quantity", flat=True))
     assert held == 6

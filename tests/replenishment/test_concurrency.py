@@ -3,11 +3,8 @@ orders and adjustments crossing the point together raise exactly one alert, neve
 and purchase-order changes racing stock changes never deadlock."""
 
 import contextlib
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from inventory.errors import InsufficientStock
 from inventory.services import ReserveLine, stock_adjust, stock_pick, stock_reserve
@@ -17,32 +14,9 @@ from replenishment.services import alerts_dismiss, alerts_order
 from tests import factories
 from tests.receiving.builders import make_po
 from tests.replenishment.helpers import rule, stock, supplier
+from tests.threads import run_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(workers: list[Callable[[], None]]) -> None:
-    """Each worker in its own thread, all released at once; the first error is re-raised."""
-    barrier = threading.Barrier(len(workers))
-    errors: list[BaseException] = []
-
-    def run(work: Callable[[], None]) -> None:
-        try:
-            barrier.wait()
-            work()
-        except BaseException as exc:  # surfaced in the main thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a worker never finished"
-    if errors:
-        raise errors[0]
 
 
 @pytest.fixture
@@ -70,7 +44,7 @@ def test_concurrent_picks_crossing_the_point_together_raise_one_alert(tee):
     def picker(reservation):
         return lambda: stock_pick(reservation=reservation, location=places.bin1, quantity=2)
 
-    run_together([picker(r) for r in reservations])
+    run_all([picker(r) for r in reservations])
     (alert,) = ReplenishmentAlert.objects.all()
     assert (alert.status, alert.reorder_point, alert.projected) == (AlertStatus.OPEN, 30, 16)
     assert ReorderRule.objects.get().armed is False
@@ -85,7 +59,7 @@ def test_concurrent_orders_crossing_the_point_together_raise_one_alert(tee):
     def order(n):
         return lambda: stock_reserve(lines=[ReserveLine(sku, warehouse, 2)], reference=f"order-{n}")
 
-    run_together([order(n) for n in range(16)])
+    run_all([order(n) for n in range(16)])
     (alert,) = ReplenishmentAlert.objects.all()
     assert alert.projected == 20  # the reservation that reached the point raised it
     assert alert.suggested_quantity == 50
@@ -121,7 +95,7 @@ def test_mixed_changes_racing_raise_one_alert_and_never_deadlock(tee):
     workers += [order(n, *((sku, mug) if n % 2 else (mug, sku))) for n in range(8)]
     workers += [lambda: purchase_order_cancel(purchase_order=cancelled)]
     workers += [lambda: purchase_order_open(purchase_order=draft)]
-    run_together(workers)
+    run_all(workers)
     # 40 - 9 - 16 = 15 available + 5 incoming = 20 <= 20 for each SKU: one alert each
     assert sorted(a.sku.code for a in ReplenishmentAlert.objects.all()) == ["MUG", "TEE"]
     assert ReplenishmentAlert.objects.filter(status=AlertStatus.OPEN).count() == 2
@@ -143,7 +117,7 @@ def test_two_people_ordering_the_same_alerts_draft_one_purchase_order(tee):
 
         return run
 
-    run_together(
+    run_all(
         [
             act(lambda: alerts_order(ids=[alert.pk])),
             act(lambda: alerts_order(ids=[alert.pk])),

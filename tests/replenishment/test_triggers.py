@@ -25,7 +25,7 @@ from replenishment.services import (
 )
 from replenishment.triggers import reorder_check
 from tests import factories
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 from tests.receiving.builders import make_po, receive
 from tests.replenishment.helpers import (
     alerts,

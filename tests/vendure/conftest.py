@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.conftest import _skip_or_fail
+from tests.environment import skip_or_fail
 from tests.vendure.harness import VendurePeer
 
 
@@ -14,7 +14,7 @@ from tests.vendure.harness import VendurePeer
 def vendure_peer():
     reason = VendurePeer.available()
     if reason:
-        _skip_or_fail(reason)
+        skip_or_fail(reason)
     peer = VendurePeer(database=os.environ.get("VENDURE_PEER_DATABASE") or None)
     try:
         peer.install()

@@ -23,7 +23,7 @@ from channels.sync.services import channel_resync, channel_test_connection, outb
 from inventory.models import WarehouseStock
 from inventory.services import stock_adjust
 from tests import factories
-from tests.channels.conftest import make_channel, place
+from tests.channels.helpers import make_channel, place
 from tests.channels.receivers import Receiver
 from tests.channels.sync_helpers import newest, webhook_channel
 from tests.channels.worker_helpers import Worker, poll
