@@ -12,11 +12,10 @@ and longer ones are left to the sweep (every minute)."""
 from __future__ import annotations
 
 import datetime
-import random
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -29,22 +28,11 @@ from channels.models import (
     OutboxEntry,
     OutboxState,
     SalesChannel,
-    SyncDelivery,
-    SyncStatus,
 )
 from channels.selectors import channel_availability
 from channels.sync import conf
 from channels.sync.lease import lease_acquire, lease_release
-
-
-@dataclass
-class Claim:
-    channel: SalesChannel
-    entry_ids: list[int]
-    oldest: datetime.datetime
-    items: list[PushItem]
-    listing_ids: dict[str, int] = field(default_factory=dict)  # sku code -> listing id
-    entry_skus: dict[int, str] = field(default_factory=dict)  # entry id -> sku code (if listed)
+from channels.sync.record import Claim, record_failure, record_progress
 
 
 @dataclass
@@ -147,19 +135,6 @@ def _lease_acquire(channel_id: int, holder: str) -> bool:
 
 def _lease_release(channel_id: int, holder: str) -> None:
     lease_release(ChannelSyncState, channel_id, holder)
-
-
-def _lease_renew(channel_id: int, holder: str) -> bool:
-    """Extend the lease if this holder still has it (inside the caller's transaction). A lease
-    that lapsed while its holder was slow is still its own until another deliverer takes it
-    (taking it writes a new holder), so only a deliverer that was replaced is fenced: it can
-    no longer record or bump versions, and stops."""
-    now = timezone.now()
-    return bool(
-        ChannelSyncState.objects.filter(channel_id=channel_id, lease_holder=holder).update(
-            lease_until=now + datetime.timedelta(seconds=conf.lease_seconds())
-        )
-    )
 
 
 @transaction.atomic
@@ -273,11 +248,19 @@ class _Push:
     def _record(self) -> bool:
         """Record what was taken and refused since the last record, renewing the lease. False
         (nothing recorded) when the lease has lapsed: another deliverer may be pushing."""
-        if not (self.taken or self.refused or self.unlisted):
-            with transaction.atomic():
-                renewed = _lease_renew(self.claim.channel.pk, self.holder)
-        else:
-            renewed = _record_progress(self)
+        renewed = record_progress(
+            self.claim,
+            self.holder,
+            taken=self.taken,
+            refused=self.refused,
+            unlisted=self.unlisted,
+            started=self.started,
+        )
+        if renewed:
+            self.result.items += len({item.sku for item in self.taken})
+            self.result.failed = self.result.failed and not self.taken
+            self.taken, self.refused, self.unlisted = [], [], []
+            self.started = timezone.now()
         self.recorded_at = time.monotonic()
         if not renewed:
             self.result.lost = True
@@ -285,125 +268,5 @@ class _Push:
 
     def _fail(self, items: list[PushItem], error: DeliveryError) -> None:
         if self._record():
-            _record_failure(replace(self.claim, items=items), self.holder, self.started, error)
+            record_failure(replace(self.claim, items=items), self.holder, self.started, error)
             self.result.failed = True
-
-
-_PUSHED_FIELDS = [
-    "last_pushed_available",
-    "last_pushed_version",
-    "last_pushed_at",
-    "sync_status",
-    "last_error",
-]
-
-
-@transaction.atomic
-def _record_progress(push: _Push) -> bool:
-    """Items the storefront took leave the outbox (their listings: synced); items it refused
-    are parked as failed. One transaction, fenced by the lease."""
-    claim = push.claim
-    if not _lease_renew(claim.channel.pk, push.holder):
-        return False
-    now = timezone.now()
-    taken = {item.sku: item for item in push.taken}
-    entries = [e for e, code in claim.entry_skus.items() if code in taken] + push.unlisted
-    OutboxEntry.objects.filter(pk__in=entries).delete()
-    if taken:
-        # A parked failure of the same SKU is superseded by the value just acknowledged.
-        OutboxEntry.objects.filter(
-            channel_id=claim.channel.pk, state=OutboxState.FAILED, sku__code__in=list(taken)
-        ).delete()
-        Listing.objects.bulk_update(
-            [
-                Listing(
-                    pk=claim.listing_ids[item.sku],
-                    last_pushed_available=item.available,
-                    last_pushed_version=item.version,
-                    last_pushed_at=now,
-                    sync_status=SyncStatus.SYNCED,
-                    last_error="",
-                )
-                for item in taken.values()
-            ],
-            _PUSHED_FIELDS,
-        )
-        ChannelSyncState.objects.filter(channel_id=claim.channel.pk).update(
-            failures=0, next_attempt_at=None, last_error="", last_success_at=now
-        )
-        SyncDelivery.objects.create(
-            channel_id=claim.channel.pk,
-            started_at=push.started,
-            finished_at=now,
-            items=len(taken),
-            ok=True,
-            lag_ms=max(int((now - claim.oldest).total_seconds() * 1000), 0),
-        )
-    for item, error in push.refused:
-        _park(claim, [item], error.detail[:500])
-    push.result.items += len(taken)
-    push.result.failed = push.result.failed and not taken
-    push.taken, push.refused, push.unlisted = [], [], []
-    push.started = now
-    return True
-
-
-def _park(claim: Claim, items: list[PushItem], detail: str) -> None:
-    """Entries of `items` wait as failed, shown on their listings, until a newer change of the
-    SKU or a resync."""
-    codes = {item.sku for item in items}
-    OutboxEntry.objects.filter(
-        pk__in=[e for e, code in claim.entry_skus.items() if code in codes]
-    ).update(state=OutboxState.FAILED)
-    Listing.objects.filter(pk__in=[claim.listing_ids[code] for code in codes]).update(
-        sync_status=SyncStatus.FAILED, last_error=detail
-    )
-
-
-def retry_delay(failures: int) -> float:
-    """Seconds before attempt `failures + 1`: doubling from the base, capped, with jitter."""
-    delay = min(conf.backoff_base_seconds() * 2 ** (failures - 1), conf.backoff_cap_seconds())
-    spread = conf.backoff_jitter()
-    return delay * random.uniform(1 - spread, 1 + spread)
-
-
-@transaction.atomic
-def _record_failure(
-    claim: Claim, holder: str, started: datetime.datetime, error: DeliveryError
-) -> None:
-    """A failed call for `claim.items`. Rate limited (429): the next attempt waits the
-    storefront's Retry-After and it counts as no failure (the storefront is up and pacing us).
-    Otherwise: retry with backoff; after the last attempt, or on a permanent error, park the
-    items as failed until a newer change or a resync."""
-    now = timezone.now()
-    detail = error.detail[:500]
-    state = (
-        ChannelSyncState.objects.select_for_update()
-        .filter(channel_id=claim.channel.pk, lease_holder=holder)
-        .first()
-    )
-    if state is None:
-        return  # the lease lapsed: whoever holds it now decides
-    listings = Listing.objects.filter(pk__in=[claim.listing_ids[i.sku] for i in claim.items])
-    if error.rate_limited and not error.permanent:
-        wait = 1.0 if error.retry_after is None else error.retry_after
-        state.next_attempt_at = now + datetime.timedelta(seconds=wait)
-    elif error.permanent or state.failures + 1 >= conf.max_attempts():
-        _park(claim, claim.items, detail)
-        state.failures, state.next_attempt_at = 0, None
-    else:
-        listings.update(last_error=detail)
-        state.failures += 1
-        delay = retry_delay(state.failures)
-        state.next_attempt_at = now + datetime.timedelta(seconds=delay)
-    state.last_error = detail
-    state.save(update_fields=["failures", "next_attempt_at", "last_error"])
-    SyncDelivery.objects.create(
-        channel_id=claim.channel.pk,
-        started_at=started,
-        finished_at=now,
-        items=len(claim.items),
-        ok=False,
-        lag_ms=max(int((now - claim.oldest).total_seconds() * 1000), 0),
-        detail=detail,
-    )

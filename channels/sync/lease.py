@@ -26,3 +26,14 @@ def lease_release(model, channel_id: int, holder: str) -> None:
     model.objects.filter(channel_id=channel_id, lease_holder=holder).update(
         lease_holder="", lease_until=None
     )
+
+
+def lease_renew(model, channel_id: int, holder: str, seconds: float) -> bool:
+    """Extend the lease if this holder still has it (inside the caller's transaction). A lease
+    that lapsed while its holder was slow is still its own until another holder takes it
+    (taking it writes a new holder), so only a holder that was replaced is refused."""
+    return bool(
+        model.objects.filter(channel_id=channel_id, lease_holder=holder).update(
+            lease_until=timezone.now() + datetime.timedelta(seconds=seconds)
+        )
+    )

@@ -17,7 +17,7 @@ from django_q.models import Task
 
 from channels.models import ChannelSyncState, Listing, OutboxEntry, OutboxState, SyncStatus
 from channels.services import channel_update, listing_create
-from channels.sync import deliver
+from channels.sync import deliver, record
 from channels.sync.deliver import channel_deliver
 from channels.sync.services import channel_resync
 from inventory.models import Sku
@@ -239,14 +239,18 @@ def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
     receiver.responder = bucket
     shop = shopify(warehouse, receiver, 1000)
     held = []  # (holder, when) at every take and renewal of the lease
-    for name in ("_lease_acquire", "_lease_renew"):
-        original = getattr(deliver, name)
+    acquire, renew = deliver._lease_acquire, record.lease_renew
 
-        def spy(channel_id, holder, original=original):
-            held.append((holder, time.monotonic()))
-            return original(channel_id, holder)
+    def acquired(channel_id, holder):
+        held.append((holder, time.monotonic()))
+        return acquire(channel_id, holder)
 
-        monkeypatch.setattr(deliver, name, spy)
+    def renewed(model, channel_id, holder, seconds):
+        held.append((holder, time.monotonic()))
+        return renew(model, channel_id, holder, seconds)
+
+    monkeypatch.setattr(deliver, "_lease_acquire", acquired)
+    monkeypatch.setattr(record, "lease_renew", renewed)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         assert channel_resync(channel=shop) == 1000
