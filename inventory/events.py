@@ -48,14 +48,20 @@ class AvailabilityListener:
 
 
 _availability: list[AvailabilityListener] = []
+_pair_sql = ""  # every availability listener's rows for one pair, built once per registration
 _incoming: list[Callable[..., object]] = []
 _incoming_source: list[Callable[[], Expression]] = []
 
 
 def availability_listen(listener: AvailabilityListener) -> None:
     """Register (once per name; from AppConfig.ready())."""
+    global _pair_sql
     if all(known.name != listener.name for known in _availability):
         _availability.append(listener)
+        _pair_sql = " UNION ALL ".join(
+            f"SELECT '{known.name}', found.* FROM ({known.sql}) AS found"
+            for known in _availability
+        )
 
 
 def incoming_listen(handler: Callable[..., object]) -> None:
@@ -84,11 +90,7 @@ def listeners_sql(keys: list[Key]) -> tuple[str, list[int]]:
     `keys`, and its parameters; `listeners_by_key` groups its rows."""
     if not _availability:
         return "SELECT '', 0, 0, 0 WHERE 1 = 0", []
-    pair = " UNION ALL ".join(
-        f"SELECT '{listener.name}', found.* FROM ({listener.sql}) AS found"
-        for listener in _availability
-    )
-    sql = " UNION ALL ".join([pair] * len(keys))
+    sql = " UNION ALL ".join([_pair_sql] * len(keys))
     per_pair = len(_availability)
     params = [value for key in keys for value in key * per_pair]
     return sql, params

@@ -101,33 +101,8 @@ def putaway_complete(
     if task.status != PutawayStatus.OPEN:
         raise InvalidState(f"Put-away task {task.pk} is {task.get_status_display().lower()}.")
     target = _bin_for(task, location)
-    if quantity is None:
-        quantity = task.quantity
-    if not is_whole(quantity, minimum=1):
-        raise ValidationError({"quantity": "Must be a whole number of units above zero."})
-    if quantity > task.quantity:
-        raise ValidationError(
-            {"quantity": f"The task has {task.quantity} units; {quantity} cannot be put away."}
-        )
-    # The bin row alone, and FOR NO KEY UPDATE: locking its warehouse too (a plain FOR UPDATE
-    # over the join) would block every receipt's inserts that reference the warehouse, and
-    # deadlock with one that already holds the dock rows this put-away moves from.
-    target = (
-        Location.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("warehouse")
-        .get(pk=target.pk)
-    )
-    if target.capacity is not None:
-        held = (
-            BinStock.objects.filter(location=target).aggregate(units=Sum("quantity"))["units"] or 0
-        )
-        if held + quantity > target.capacity:
-            raise ValidationError(
-                {
-                    "location": f"{target.code} holds {held} of its {target.capacity} units: "
-                    f"{quantity} more do not fit."
-                }
-            )
+    quantity = _require_quantity(task, quantity)
+    target = _lock_room_in(target, quantity)
     reference = task.purchase_order.number if task.purchase_order_id else f"putaway-{task.pk}"
     stock_move(
         sku=task.sku,
@@ -147,20 +122,60 @@ def putaway_complete(
     task.completed_at = timezone.now()
     task.completed_by = acting_user(actor)
     task.save(update_fields=["status", "location", "quantity", "completed_at", "completed_by"])
-    remainder = None
-    if remaining:
-        remainder = putaway_task_create(
-            warehouse=task.warehouse,
-            sku=task.sku,
-            lot=task.lot,
-            quantity=remaining,
-            from_location=task.from_location,
-            purchase_order=task.purchase_order,
-            receipt_line=task.receipt_line,
-            discrepancy=task.discrepancy,
-            remainder_of=task,
+    return task, _remainder(task, remaining) if remaining else None
+
+
+def _require_quantity(task: PutawayTask, quantity: int | None) -> int:
+    """All of the task's units by default; a part of them, never more."""
+    if quantity is None:
+        return task.quantity
+    if not is_whole(quantity, minimum=1):
+        raise ValidationError({"quantity": "Must be a whole number of units above zero."})
+    if quantity > task.quantity:
+        raise ValidationError(
+            {"quantity": f"The task has {task.quantity} units; {quantity} cannot be put away."}
         )
-    return task, remainder
+    return quantity
+
+
+def _lock_room_in(target: Location, quantity: int) -> Location:
+    """Lock the bin and check `quantity` more units fit its capacity (if it has one).
+
+    The bin row alone, and FOR NO KEY UPDATE: locking its warehouse too (a plain FOR UPDATE
+    over the join) would block every receipt's inserts that reference the warehouse, and
+    deadlock with one that already holds the dock rows this put-away moves from."""
+    target = (
+        Location.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("warehouse")
+        .get(pk=target.pk)
+    )
+    if target.capacity is not None:
+        held = (
+            BinStock.objects.filter(location=target).aggregate(units=Sum("quantity"))["units"] or 0
+        )
+        if held + quantity > target.capacity:
+            raise ValidationError(
+                {
+                    "location": f"{target.code} holds {held} of its {target.capacity} units: "
+                    f"{quantity} more do not fit."
+                }
+            )
+    return target
+
+
+def _remainder(task: PutawayTask, remaining: int) -> PutawayTask:
+    """A new open task for the units a partial put-away left at the dock."""
+    return putaway_task_create(
+        warehouse=task.warehouse,
+        sku=task.sku,
+        lot=task.lot,
+        quantity=remaining,
+        from_location=task.from_location,
+        purchase_order=task.purchase_order,
+        receipt_line=task.receipt_line,
+        discrepancy=task.discrepancy,
+        remainder_of=task,
+    )
 
 
 @retry_on_contention

@@ -77,49 +77,7 @@ def pick_short(
         )
 
     if bin_quantity:
-        # Locked (after the bin: the lock order) so a concurrent short pick's write-down of the
-        # same SKU cannot change what is available between this read and this write-down.
-        on_hand, reserved = (
-            WarehouseStock.objects.select_for_update()
-            .filter(sku_id=task.sku_id, warehouse_id=task.warehouse_id)
-            .values_list("on_hand", "reserved")[0]
-        )
-        planned_here = (
-            PickTask.objects.filter(
-                status=PickTaskStatus.OPEN,
-                sku_id=task.sku_id,
-                location_id=task.location_id,
-                lot_id=task.lot_id,
-            )
-            .exclude(pk=task.pk)
-            .aggregate(units=Sum("quantity"))["units"]
-            or 0
-        )
-        written_off = max(min(bin_quantity - planned_here, on_hand - reserved), 0)
-        note = (
-            f"{FOUND_DISCREPANCY}: short pick #{task.pk} found {found} of {task.quantity} "
-            f"in {task.location.code}"
-        )
-        if written_off:
-            stock_adjust(
-                sku=task.sku,
-                location=task.location,
-                quantity=-written_off,
-                lot_number=task.lot.lot_number if task.lot else None,
-                reason=f"{note}; bin written down by {written_off}",
-                actor=actor,
-                reference=order.reference,
-                kind=MovementKind.ADJUST,
-            )
-        held = bin_quantity - written_off
-        count_request(
-            location=task.location,
-            sku=task.sku,
-            reason=note
-            + (f"; {held} units planned for other picks still on the books" if held else ""),
-            reference=order.reference,
-            actor=actor,
-        )
+        _write_down(order, task, found, bin_quantity, actor)
 
     rerouted = PickTask.objects.bulk_create(
         PickTask(
@@ -139,3 +97,53 @@ def pick_short(
     if rerouted:
         resequence_picks(order.pk, task.warehouse_id)
     return rerouted
+
+
+def _write_down(
+    order: Order, task: PickTask, found: int, bin_quantity: int, actor: AbstractBaseUser | None
+) -> None:
+    """Write the bin down to what was found, except units other open picks are planned to take
+    from it (and never below what is reserved), and queue the bin for a count."""
+    # Locked (after the bin: the lock order) so a concurrent short pick's write-down of the
+    # same SKU cannot change what is available between this read and this write-down.
+    on_hand, reserved = (
+        WarehouseStock.objects.select_for_update()
+        .filter(sku_id=task.sku_id, warehouse_id=task.warehouse_id)
+        .values_list("on_hand", "reserved")[0]
+    )
+    planned_here = (
+        PickTask.objects.filter(
+            status=PickTaskStatus.OPEN,
+            sku_id=task.sku_id,
+            location_id=task.location_id,
+            lot_id=task.lot_id,
+        )
+        .exclude(pk=task.pk)
+        .aggregate(units=Sum("quantity"))["units"]
+        or 0
+    )
+    written_off = max(min(bin_quantity - planned_here, on_hand - reserved), 0)
+    note = (
+        f"{FOUND_DISCREPANCY}: short pick #{task.pk} found {found} of {task.quantity} "
+        f"in {task.location.code}"
+    )
+    if written_off:
+        stock_adjust(
+            sku=task.sku,
+            location=task.location,
+            quantity=-written_off,
+            lot_number=task.lot.lot_number if task.lot else None,
+            reason=f"{note}; bin written down by {written_off}",
+            actor=actor,
+            reference=order.reference,
+            kind=MovementKind.ADJUST,
+        )
+    held = bin_quantity - written_off
+    count_request(
+        location=task.location,
+        sku=task.sku,
+        reason=note
+        + (f"; {held} units planned for other picks still on the books" if held else ""),
+        reference=order.reference,
+        actor=actor,
+    )
