@@ -59,8 +59,7 @@ def availability_listen(listener: AvailabilityListener) -> None:
     if all(known.name != listener.name for known in _availability):
         _availability.append(listener)
         _pair_sql = " UNION ALL ".join(
-            f"SELECT '{known.name}', found.* FROM ({known.sql}) AS found"
-            for known in _availability
+            f"SELECT '{known.name}', found.* FROM ({known.sql}) AS found" for known in _availability
         )
 
 
