@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_makes_channels_listings_and_orders_in_every_state(warehouse, places):
-    second = factories.warehouse("WH2")
+    second = factories.warehouse("FAR")
     far = location_create(warehouse=second, code="B-01", travel_cost=3)
     skus = [factories.sku(f"DEMO-{n}") for n in range(8)]
     for n, sku in enumerate(skus):

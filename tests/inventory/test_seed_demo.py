@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from ims.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+from ims.demo import DEMO_PASSWORD, DEMO_USERS
 from inventory.audit import stock_drift
 from inventory.models import (
     BinStock,
