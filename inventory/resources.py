@@ -21,8 +21,8 @@ from inventory.imports.widgets import (
     WholeNumberWidget,
     YesNoWidget,
 )
-from inventory.models import BinStock, Location, LocationType, Sku, Warehouse
-from inventory.services import location_create, sku_create, stock_adjust
+from inventory.models import BinStock, Location, LocationType, Lot, Sku, Warehouse
+from inventory.services import location_create, sku_create, stock_adjust, stock_rows_lock
 from inventory.services.catalog import sku_update
 
 OPENING_STOCK_REASON = "opening stock"
@@ -268,6 +268,48 @@ class OpeningStockResource(ImportResource, resources.Resource):
 
     def init_instance(self, row=None):
         return OpeningStockLine()
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._lock_rows(dataset)
+
+    @staticmethod
+    def _lock_rows(dataset) -> None:
+        """Take every stock row the file will change before the first row changes any, in key
+        order (`stock_rows_lock`), so two imports, or an import and a receipt, that touch the
+        same bins in another order wait for each other instead of deadlocking. Three queries
+        resolve the codes; a row naming unknown codes is left to its row error, and a lot not
+        on the books yet has no bin row to lock (its warehouse row is locked)."""
+        cells = [
+            tuple(
+                str(row.get(column) or "").strip()
+                for column in ("sku", "warehouse", "location", "lot")
+            )
+            for row in dataset.dict
+        ]
+        skus = dict(Sku.objects.filter(code__in={c[0] for c in cells}).values_list("code", "pk"))
+        places = {
+            (warehouse, code): (pk, warehouse_id)
+            for pk, warehouse_id, warehouse, code in Location.objects.filter(
+                warehouse__code__in={c[1] for c in cells}, code__in={c[2] for c in cells}
+            ).values_list("pk", "warehouse_id", "warehouse__code", "code")
+        }
+        lots = {
+            (sku_id, number): pk
+            for pk, sku_id, number in Lot.objects.filter(
+                sku_id__in=skus.values(), lot_number__in={c[3] for c in cells if c[3]}
+            ).values_list("pk", "sku_id", "lot_number")
+        }
+        bins, warehouses = set(), set()
+        for sku_code, warehouse, location, lot in cells:
+            sku_id, place = skus.get(sku_code), places.get((warehouse, location))
+            if sku_id is None or place is None:
+                continue
+            warehouses.add((sku_id, place[1]))
+            lot_id = lots.get((sku_id, lot)) if lot else None
+            if not lot or lot_id is not None:
+                bins.add((sku_id, place[0], lot_id))
+        stock_rows_lock(bins=bins, warehouses=warehouses)
 
     def check_row(self, line, errors):
         for column in ("sku", "warehouse", "quantity"):
