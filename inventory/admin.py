@@ -21,6 +21,7 @@ from inventory.models import (
     Lot,
     Reservation,
     Sku,
+    SkuVelocity,
     StockMovement,
     Warehouse,
     WarehouseStock,
@@ -266,6 +267,13 @@ class CountTaskAdmin(ReadOnlyAdmin):
     list_filter = ["status", "location__warehouse"]
     list_select_related = ["sku", "location__warehouse"]
     search_fields = ["sku__code", "location__code", "reference", "reason"]
+
+
+@admin.register(SkuVelocity)
+class SkuVelocityAdmin(ReadOnlyAdmin):
+    list_display = ["sku", "warehouse", "abc", "picks_30d", "units_30d", "picks_90d", "computed_at"]
+    list_filter = ["warehouse", "abc"]
+    search_fields = ["sku__code"]
 
 
 @admin.register(ImportJob)

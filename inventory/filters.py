@@ -14,11 +14,13 @@ from django_filters.fields import IsoDateTimeField
 
 from inventory.models import (
     SELLABLE_TYPES,
+    AbcClass,
     BinStock,
     Location,
     LocationType,
     MovementKind,
     Sku,
+    SkuVelocity,
     StockMovement,
     Warehouse,
     WarehouseStock,
@@ -188,3 +190,15 @@ class MovementFilter(django_filters.FilterSet):
 
     def filter_location(self, queryset, name, value):
         return queryset.filter(Q(from_location__code=value) | Q(to_location__code=value))
+
+
+class VelocityFilter(django_filters.FilterSet):
+    """SKU velocity rows, by SKU, warehouse and ABC class."""
+
+    sku = django_filters.CharFilter(field_name="sku__code", label="SKU code")
+    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
+    abc = django_filters.ChoiceFilter(choices=AbcClass.choices, label="ABC class")
+
+    class Meta:
+        model = SkuVelocity
+        fields = ["sku", "warehouse", "abc"]

@@ -13,6 +13,7 @@ from inventory.models import (
     Location,
     LocationType,
     Sku,
+    SkuVelocity,
     StockMovement,
     Warehouse,
     WarehouseStock,
@@ -289,3 +290,35 @@ class StockMoveSerializer(serializers.Serializer):
         attrs["from_location"] = _location_in(warehouse, attrs["from_location"], "from_location")
         attrs["to_location"] = _location_in(warehouse, attrs["to_location"], "to_location")
         return attrs
+
+
+# Velocity -------------------------------------------------------------------------------------
+
+
+class VelocitySerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="sku.code")
+    warehouse = serializers.CharField(source="warehouse.code")
+
+    class Meta:
+        model = SkuVelocity
+        fields = [
+            "sku",
+            "warehouse",
+            "picks_30d",
+            "units_30d",
+            "picks_90d",
+            "units_90d",
+            "abc",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+
+class VelocityRecomputeSerializer(serializers.Serializer):
+    warehouse = CodeRelatedField(Warehouse, required=False, allow_null=True, default=None)
+
+
+class VelocityCountsSerializer(serializers.Serializer):
+    A = serializers.IntegerField()
+    B = serializers.IntegerField()
+    C = serializers.IntegerField()

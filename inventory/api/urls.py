@@ -20,5 +20,7 @@ urlpatterns = [
     path("stock/adjust/", views.StockAdjustView.as_view(), name="stock-adjust"),
     path("stock/move/", views.StockMoveView.as_view(), name="stock-move"),
     path("availability/", views.AvailabilityListView.as_view(), name="availability-list"),
+    path("velocity/", views.VelocityListView.as_view(), name="velocity-list"),
+    path("velocity/recompute/", views.VelocityRecomputeView.as_view(), name="velocity-recompute"),
     *router.urls,
 ]

@@ -19,6 +19,7 @@ from inventory.filters import (
     MovementFilter,
     SkuFilter,
     StockFilter,
+    VelocityFilter,
     WarehouseFilter,
 )
 from inventory.models import Sku
@@ -27,6 +28,7 @@ from inventory.selectors.stock import (
     location_list,
     movement_list,
     stock_list,
+    velocity_list,
     warehouse_list,
 )
 from inventory.services import (
@@ -37,6 +39,7 @@ from inventory.services import (
     warehouse_create,
 )
 from inventory.services.catalog import sku_update, warehouse_update
+from inventory.services.velocity import velocity_recompute
 
 CODE_PATTERN = r"[^/]+"
 FILTERS = [DjangoFilterBackend, AliasOrderingFilter]
@@ -263,6 +266,50 @@ class AvailabilityListView(generics.ListAPIView):
 
     def get_queryset(self):
         return availability_list(warehouses=api_scope(self.request, self))
+
+
+@extend_schema(summary="SKU velocity and ABC class per warehouse (recomputed nightly)")
+class VelocityListView(generics.ListAPIView):
+    schema = IMSAutoSchema()
+    serializer_class = s.VelocitySerializer
+    roles = {"get": READ_STOCK}
+    filterset_class = VelocityFilter
+    filter_backends = FILTERS
+    ordering_aliases = {
+        "sku": "sku__code",
+        "warehouse": "warehouse__code",
+        "picks_30d": "picks_30d",
+        "units_30d": "units_30d",
+        "picks_90d": "picks_90d",
+        "units_90d": "units_90d",
+        "abc": "abc",
+    }
+
+    def get_queryset(self):
+        return velocity_list(warehouses=api_scope(self.request, self))
+
+
+@extend_schema(
+    summary="Recompute SKU velocity and ABC classes now",
+    description="For the `warehouse` given, else every warehouse the caller manages; answers "
+    "how many SKUs are in each class.",
+    request=s.VelocityRecomputeSerializer,
+    responses={200: s.VelocityCountsSerializer},
+)
+class VelocityRecomputeView(APIView):
+    schema = IMSAutoSchema()
+    roles = {"post": HANDLE_STOCK}
+
+    def post(self, request):
+        serializer = s.VelocityRecomputeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        warehouse = serializer.validated_data["warehouse"]
+        scope = api_scope(request, self)
+        if warehouse is not None:
+            require_in_scope(scope, warehouse.pk, f"Warehouse {warehouse.code}")
+            scope = [warehouse.pk]
+        counts = velocity_recompute(warehouses=None if scope is None else sorted(scope))
+        return Response(s.VelocityCountsSerializer(counts).data)
 
 
 class MovementViewSet(viewsets.ReadOnlyModelViewSet):

@@ -4,7 +4,14 @@ from django.db.models import F, QuerySet
 
 from ims.kits.roles import in_scope
 from inventory import events
-from inventory.models import BinStock, Location, StockMovement, Warehouse, WarehouseStock
+from inventory.models import (
+    BinStock,
+    Location,
+    SkuVelocity,
+    StockMovement,
+    Warehouse,
+    WarehouseStock,
+)
 
 
 def warehouse_list(*, warehouses=None) -> QuerySet[Warehouse]:
@@ -52,3 +59,11 @@ def movement_list(*, warehouses=None) -> QuerySet[StockMovement]:
         "sku", "warehouse", "lot", "from_location", "to_location", "actor"
     ).order_by("-created_at", "-id")
     return in_scope(movements, warehouses)
+
+
+def velocity_list(*, warehouses=None) -> QuerySet[SkuVelocity]:
+    """Stored SKU velocity, busiest first, in `warehouses` (ids; None: all)."""
+    rows = SkuVelocity.objects.select_related("sku", "warehouse").order_by(
+        "warehouse__code", "-picks_90d", "sku__code", "pk"
+    )
+    return in_scope(rows, warehouses)

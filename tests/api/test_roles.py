@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from channels.models import PickTask
 from channels.services import channel_key_create, listing_create
 from inventory.models import StockMovement
+from inventory.services.velocity import velocity_recompute
 from receiving.models import Discrepancy, PurchaseOrderStatus, PutawayTask
 from receiving.services import supplier_create
 from replenishment.models import ReplenishmentAlert
@@ -134,6 +135,10 @@ def _operations(w) -> list[Op]:
         # stock
         Op("get", "/api/v1/stock/", ALL),
         Op("get", "/api/v1/availability/", ALL),
+        Op("get", "/api/v1/velocity/", ALL),
+        Op(
+            "post", "/api/v1/velocity/recompute/", STOCK_HANDLERS, {"warehouse": "WH1"}, scoped=True
+        ),
         Op("get", "/api/v1/movements/", ALL),
         Op("get", f"/api/v1/movements/{w['movement'].pk}/", ALL, scoped=True),
         Op(
@@ -375,12 +380,14 @@ def test_every_operation_as_each_principal(name, role, warehouse):
 @pytest.mark.parametrize("name", ["manager-elsewhere", "associate-elsewhere"])
 def test_lists_show_nothing_of_another_warehouse(name):
     world = _world()
+    velocity_recompute()
     client = _client(world, name)
     for path in (
         "/api/v1/warehouses/",
         "/api/v1/locations/",
         "/api/v1/stock/",
         "/api/v1/availability/",
+        "/api/v1/velocity/",
         "/api/v1/movements/",
         "/api/v1/orders/",
         "/api/v1/pick-tasks/",
