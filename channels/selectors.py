@@ -24,8 +24,9 @@ from channels.models import (
 from channels.services.channels import KEY_PREFIX, key_hash
 from ims.kits.roles import Role, in_scope
 from inventory.models import (
-    CountTask,
-    CountTaskStatus,
+    CountLineStatus,
+    CountOrigin,
+    CycleCountLine,
     Reservation,
     ReservationStatus,
     StockMovement,
@@ -283,15 +284,15 @@ def associates_of(warehouse_ids) -> dict[int, list]:
 
 def count_requests_open(
     *, warehouse_id: int | None = None, warehouses=None, limit: int = 20
-) -> list[CountTask]:
-    """Bins queued for a count (e.g. by short picks), oldest first. One query."""
-    requests = CountTask.objects.filter(status=CountTaskStatus.OPEN).select_related(
-        "location__warehouse", "sku"
-    )
+) -> list[CycleCountLine]:
+    """Bins short picks queued for a count and not counted yet, oldest first. One query."""
+    lines = CycleCountLine.objects.filter(
+        status=CountLineStatus.OPEN, count__origin=CountOrigin.SHORT_PICK
+    ).select_related("count", "location__warehouse", "sku")
     if warehouse_id:
-        requests = requests.filter(location__warehouse_id=warehouse_id)
-    requests = in_scope(requests, warehouses, "location__warehouse")
-    return list(requests.order_by("created_at", "id")[:limit])
+        lines = lines.filter(warehouse_id=warehouse_id)
+    lines = in_scope(lines, warehouses)
+    return list(lines.order_by("count__created_at", "id")[:limit])
 
 
 def channel_choices() -> QuerySet[SalesChannel]:

@@ -14,7 +14,9 @@ from inventory.imports.admin import ImportAdminMixin
 from inventory.imports.base import adopt
 from inventory.models import (
     BinStock,
-    CountTask,
+    CycleCount,
+    CycleCountLine,
+    MoveTask,
     ImportJob,
     Location,
     LocationType,
@@ -22,6 +24,7 @@ from inventory.models import (
     Reservation,
     Sku,
     SkuVelocity,
+    SlottingRecommendation,
     StockMovement,
     Warehouse,
     WarehouseStock,
@@ -261,12 +264,72 @@ class ReservationAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "sku__code", "sku__barcode"]
 
 
-@admin.register(CountTask)
-class CountTaskAdmin(ReadOnlyAdmin):
-    list_display = ["sku", "location", "status", "reason", "reference", "created_at"]
-    list_filter = ["status", "location__warehouse"]
-    list_select_related = ["sku", "location__warehouse"]
-    search_fields = ["sku__code", "location__code", "reference", "reason"]
+class CycleCountLineInline(admin.TabularInline):
+    """A count's lines; blind while the count is open (no snapshot, expected or variance)."""
+
+    model = CycleCountLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "location",
+        "sku",
+        "lot",
+        "status",
+        "found",
+        "counted",
+        "expected_shown",
+        "variance_shown",
+        "posted",
+        "note",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="expected")
+    def expected_shown(self, line):
+        return "—" if line.count.blind else line.expected
+
+    @admin.display(description="variance")
+    def variance_shown(self, line):
+        return "—" if line.count.blind else line.variance
+
+
+@admin.register(CycleCount)
+class CycleCountAdmin(ReadOnlyAdmin):
+    list_display = ["id", "warehouse", "status", "origin", "assignee", "reason", "created_at"]
+    list_filter = ["status", "origin", "warehouse"]
+    list_select_related = ["warehouse", "assignee"]
+    search_fields = ["reason", "reference", "lines__sku__code", "lines__location__code"]
+    inlines = [CycleCountLineInline]
+
+
+@admin.register(SlottingRecommendation)
+class SlottingRecommendationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "sku",
+        "from_location",
+        "to_location",
+        "swap_sku",
+        "walk_saved_per_week",
+        "status",
+        "computed_at",
+    ]
+    list_filter = ["status", "warehouse"]
+    list_select_related = ["sku", "from_location", "to_location", "swap_sku"]
+    search_fields = ["sku__code", "swap_sku__code"]
+
+
+@admin.register(MoveTask)
+class MoveTaskAdmin(ReadOnlyAdmin):
+    list_display = ["id", "sku", "quantity", "from_location", "to_location", "assignee", "status"]
+    list_filter = ["status", "warehouse"]
+    list_select_related = ["sku", "from_location", "to_location", "assignee"]
+    search_fields = ["sku__code", "from_location__code", "to_location__code"]
 
 
 @admin.register(SkuVelocity)

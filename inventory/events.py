@@ -15,7 +15,9 @@ here from their `AppConfig.ready()`, in INSTALLED_APPS order (replenishment, the
 - an incoming handler hears that open purchase-order quantities changed for some pairs
   (`incoming_changed`, called by receiving), which moves projected stock without a stock change;
 - the incoming source (receiving's) says how many units are expected for a pair, as an
-  expression, so the stock engine's availability list shows `incoming` in its one query.
+  expression, so the stock engine's availability list shows `incoming` in its one query;
+- the unit-cost source (receiving's: the last purchase-order unit cost) values count variances
+  and shrinkage, also as an expression.
 
 This is not a signal: handlers run in the caller's transaction, in a known order, pinned by
 tests/inventory/test_events.py.
@@ -28,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Value
+from django.db.models import DecimalField, Value
 from django.db.models.expressions import Expression
 
 from inventory.models import Sku, Warehouse
@@ -51,6 +53,7 @@ _availability: list[AvailabilityListener] = []
 _pair_sql = ""  # every availability listener's rows for one pair, built once per registration
 _incoming: list[Callable[..., object]] = []
 _incoming_source: list[Callable[[], Expression]] = []
+_unit_cost_source: list[Callable[[Expression], Expression]] = []
 
 
 def availability_listen(listener: AvailabilityListener) -> None:
@@ -78,6 +81,17 @@ def incoming_source(expression: Callable[[], Expression]) -> None:
 def incoming_quantity() -> Expression:
     """Units expected for the outer row's SKU and warehouse; 0 when nothing is registered."""
     return _incoming_source[0]() if _incoming_source else Value(0)
+
+
+def unit_cost_source(expression: Callable[[Expression], Expression]) -> None:
+    """Register the function giving a SKU's unit cost for `sku` (an expression naming the SKU's
+    id, e.g. OuterRef("sku_id")), NULL where unknown: one source (receiving's)."""
+    _unit_cost_source[:] = [expression]
+
+
+def unit_cost(sku: Expression) -> Expression:
+    """The unit cost of the SKU that `sku` names; NULL when unknown or nothing is registered."""
+    return _unit_cost_source[0](sku) if _unit_cost_source else Value(None, DecimalField())
 
 
 def availability_listeners() -> list[str]:

@@ -6,6 +6,7 @@ import math
 
 from django.db.models import (
     Count,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -89,6 +90,17 @@ def incoming_subquery(sku=None, warehouse=None) -> Expression:
         .values("units")
     )
     return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def unit_cost_subquery(sku: Expression) -> Expression:
+    """The SKU's unit cost on its most recent purchase-order line with a cost (NULL if none):
+    what a unit is worth when a count or a found discrepancy values a variance."""
+    last = (
+        PurchaseOrderLine.objects.filter(sku_id=sku, unit_cost__gt=0)
+        .order_by("-purchase_order__created_at", "-pk")
+        .values("unit_cost")[:1]
+    )
+    return Subquery(last, output_field=DecimalField(max_digits=12, decimal_places=4))
 
 
 # Velocity and bin suggestions -------------------------------------------------------------------

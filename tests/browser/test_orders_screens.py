@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from channels.models import OrderStatus, PickTaskStatus
 from channels.services import OrderLineRequest, channel_create, order_create
-from inventory.models import CountTask, WarehouseStock
+from inventory.models import CycleCountLine, WarehouseStock
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -108,7 +108,7 @@ def test_an_associate_scans_picks_on_a_phone_and_reports_a_short_pick(
     snap(page, "my-picks-short-prompt")
     page.get_by_role("button", name=re.compile(r"Confirm short pick \(2 of 3\)")).click()
     expect(page.locator(".msg.warning")).to_contain_text("Short pick recorded")
-    assert CountTask.objects.filter(location__code="A-01").exists()
+    assert CycleCountLine.objects.filter(location__code="A-01").exists()
 
     # The missing shirt was re-routed to A-02, walked with the mug already there.
     expect(page.locator("[data-test=bin]")).to_have_text("A-02")

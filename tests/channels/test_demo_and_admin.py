@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from channels.demo import seed_channels_and_orders
 from channels.models import ChannelKey, Order, OrderStatus, PickTask, SalesChannel
 from inventory.audit import stock_drift
-from inventory.models import CountTask
+from inventory.models import CycleCountLine
 from inventory.services import location_create
 from tests import factories
 
@@ -40,7 +40,7 @@ def test_the_demo_makes_channels_listings_and_orders_in_every_state(warehouse, p
     }
     assert Order.objects.filter(expires_at__isnull=False).count() == 1
     assert PickTask.objects.filter(assignee=picker, status="open").exists()
-    assert CountTask.objects.exists()
+    assert CycleCountLine.objects.exists()
     assert SalesChannel.objects.get(code="WOO").listings.exists()
     assert stock_drift() == []
     again = seed_channels_and_orders(

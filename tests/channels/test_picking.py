@@ -18,7 +18,14 @@ from channels.services.picking import FOUND_DISCREPANCY
 from channels.tasks import expire_holds_task
 from inventory.audit import stock_drift
 from inventory.errors import InvalidState
-from inventory.models import BinStock, CountTask, MovementKind, StockMovement, WarehouseStock
+from inventory.models import (
+    BinStock,
+    CycleCount,
+    CycleCountLine,
+    MovementKind,
+    StockMovement,
+    WarehouseStock,
+)
 from tests import factories
 from tests.channels.helpers import place
 
@@ -111,8 +118,9 @@ def test_a_short_pick_writes_the_bin_down_reroutes_and_queues_a_count(
     rerouted = order.pick_tasks.get(status=PickTaskStatus.OPEN)
     assert (rerouted.location, rerouted.quantity, rerouted.assignee) == (places.bin2, 2, associate)
     assert rerouted.rerouted_from == task
-    count = CountTask.objects.get()
-    assert (count.location, count.sku, count.status) == (places.bin1, shirt, "open")
+    line = CycleCountLine.objects.select_related("count").get()
+    assert (line.location, line.sku, line.status) == (places.bin1, shirt, "open")
+    assert (line.count.origin, line.count.status) == ("short_pick", "open")
     assert ws(shirt, warehouse) == (4, 2)  # 4 left in A-02, 2 of them still promised
     order.refresh_from_db()
     assert order.status == OrderStatus.PICKING
@@ -137,7 +145,7 @@ def test_a_short_pick_with_no_stock_elsewhere_releases_and_marks_the_line_short(
     assert bin_qty(shirt, places.bin1) == 0
     line = order.lines.get(sku=shirt)
     assert (line.quantity_picked, line.quantity_short) == (0, 3)
-    assert CountTask.objects.filter(location=places.bin1, sku=shirt).exists()
+    assert CycleCountLine.objects.filter(location=places.bin1, sku=shirt).exists()
     confirm_all(order)
     assert order.status == OrderStatus.PICKED  # the mug still ships
     assert stock_drift() == []
@@ -171,7 +179,8 @@ def test_ghost_units_promised_to_another_order_stay_on_the_books_until_its_pick(
     pick_task_confirm(task=second.pick_tasks.get(), quantity=0)
     assert bin_qty(shirt, places.bin1) == 0
     assert ws(shirt, warehouse) == (0, 0)
-    assert CountTask.objects.filter(location=places.bin1, status="open").count() == 1
+    assert CycleCountLine.objects.filter(location=places.bin1, status="open").count() == 1
+    assert CycleCount.objects.count() == 1
     assert stock_drift() == []
 
 
@@ -304,7 +313,7 @@ def test_a_pick_of_more_than_the_books_hold_writes_the_bin_up_first(shop, wareho
     ).first()
     assert surplus.quantity == 2
     assert surplus.reason.startswith(FOUND_DISCREPANCY)
-    assert CountTask.objects.filter(location=places.bin1).exists()
+    assert CycleCountLine.objects.filter(location=places.bin1).exists()
     assert bin_qty(shirt, places.bin1) == 0
     assert ws(shirt, warehouse) == (4, 0)
     assert stock_drift() == []

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from channels.models import OrderStatus, PickTaskStatus
-from inventory.models import CountTask
+from inventory.models import CycleCountLine
 from tests import factories
 from tests.channels.helpers import make_channel, place
 
@@ -146,7 +146,7 @@ def test_my_picks_scan_flow_and_short_pick_path(client, shop, stocked, associate
     assert "Short pick recorded" in done.content.decode()
     first.refresh_from_db()
     assert first.status == PickTaskStatus.SHORT
-    assert CountTask.objects.filter(location=places.bin1).exists()
+    assert CycleCountLine.objects.filter(location=places.bin1).exists()
     # The rest of the shirts were re-routed to A-02, which the associate walks next.
     page = client.get(reverse("my-picks")).content.decode()
     assert "A-02" in page

@@ -11,6 +11,7 @@ from django.urls import reverse
 from inventory.audit import stock_drift
 from inventory.models import (
     BinStock,
+    CycleCountLine,
     Location,
     LocationType,
     Reservation,
@@ -24,7 +25,11 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-INVENTORY_MODELS = list(apps.get_app_config("inventory").get_models())
+# A count's lines are shown inside their count (blind while it is open), not on their own.
+INLINE_MODELS = [CycleCountLine]
+INVENTORY_MODELS = [
+    model for model in apps.get_app_config("inventory").get_models() if model not in INLINE_MODELS
+]
 STOCK_MODELS = [BinStock, WarehouseStock, StockMovement, Reservation]
 # Pinned: session, user, the row count, the page of rows (one query, related rows joined), each
 # relation filter's choices, and two for what the site's context processors may ask (nav badges).
@@ -61,6 +66,12 @@ def stocked(warehouse, places):
 def test_every_inventory_model_is_registered():
     missing = [m.__name__ for m in INVENTORY_MODELS if m not in admin.site._registry]
     assert missing == []
+    inlines = {
+        inline.model
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+    }
+    assert set(INLINE_MODELS) <= inlines
 
 
 @pytest.mark.parametrize("model", INVENTORY_MODELS, ids=lambda m: m.__name__)
