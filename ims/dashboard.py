@@ -16,7 +16,7 @@ from inventory.selectors.dashboard import (
     on_hand_series,
     skus_with_nothing_available,
 )
-from inventory.views import day_labels
+from inventory.views.stock import day_labels
 from replenishment.models import AlertStatus, ReplenishmentAlert
 
 DASHBOARD_DAYS = 14

@@ -1,8 +1,11 @@
 from django.urls import path
 
-from inventory import views
+from inventory.views import accuracy, counts, slotting, stock
 
 urlpatterns = [
-    path("stock/", views.stock_search, name="stock-search"),
-    path("skus/<str:code>/", views.sku_detail, name="sku-detail"),
+    path("stock/", stock.stock_search, name="stock-search"),
+    path("skus/<str:code>/", stock.sku_detail, name="sku-detail"),
+    *counts.urlpatterns,
+    *slotting.urlpatterns,
+    *accuracy.urlpatterns,
 ]

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from inventory.api import views
+from inventory.api import counts, slotting, views
 
 # SimpleRouter: no API root view and no format suffixes (other apps include at "" too).
 router = SimpleRouter()
@@ -22,5 +22,7 @@ urlpatterns = [
     path("availability/", views.AvailabilityListView.as_view(), name="availability-list"),
     path("velocity/", views.VelocityListView.as_view(), name="velocity-list"),
     path("velocity/recompute/", views.VelocityRecomputeView.as_view(), name="velocity-recompute"),
+    *counts.urlpatterns,
+    *slotting.urlpatterns,
     *router.urls,
 ]

@@ -1,4 +1,4 @@
-"""Inventory screens: the dashboard, stock search and the SKU page.
+"""Inventory screens: stock search and the SKU page.
 
 Thin: parse the query string, call selectors, render. Lists filter with the FilterSets of
 inventory/filters.py (shared with the API). A request sent by htmx for one region of a page

@@ -1,0 +1,3 @@
+"""API: counts (API.md "Counts, velocity and slotting")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: slotting (API.md "Counts, velocity and slotting")."""
+
+urlpatterns: list = []

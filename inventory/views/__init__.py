@@ -1,0 +1,1 @@
+"""Inventory screens, a module per topic; each module's `urlpatterns` joins inventory/urls.py."""

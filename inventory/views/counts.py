@@ -1,0 +1,3 @@
+"""Inventory screens: counts (filled in by its issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Inventory screens: slotting (filled in by its issue)."""
+
+urlpatterns: list = []
