@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     # Several documents have a "status"; name each enum after its document.
     "ENUM_NAME_OVERRIDES": {
         "ImportStatusEnum": "inventory.models.ImportStatus",
+        "CycleCountStatusEnum": "inventory.models.CountStatus",
+        "CycleCountOriginEnum": "inventory.models.CountOrigin",
         "AlertStatusEnum": "replenishment.models.AlertStatus",
         "PurchaseOrderStatusEnum": "receiving.models.PurchaseOrderStatus",
         "PutawayStatusEnum": "receiving.models.PutawayStatus",

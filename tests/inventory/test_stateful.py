@@ -1,6 +1,7 @@
-"""Random sequences of receive / adjust / move / reserve / release / pick against a pure-Python
-model of the books. After every step the database must equal the model, every invariant must hold
-and stock_drift() must be empty. A refused step must change nothing (the model does not move).
+"""Random sequences of receive / adjust / move / reserve / release / pick / count against a
+pure-Python model of the books. After every step the database must equal the model, every
+invariant must hold and stock_drift() must be empty. A refused step must change nothing (the
+model does not move).
 
 Each Hypothesis example runs inside a savepoint opened in __init__ and rolled back in teardown(),
 so it works inside pytest-django's `db` transaction on SQLite and PostgreSQL alike.
@@ -45,6 +46,14 @@ from inventory.services import (
     stock_reserve,
     warehouse_create,
 )
+from inventory.services.count_posting import (
+    CountedLine,
+    count_approve,
+    count_recount,
+    count_submit,
+    count_tolerance,
+)
+from inventory.services.counts import count_create
 
 WAREHOUSES = ("W1", "W2")
 SKUS = ("S1", "S2", "LOT")  # LOT is lot-tracked
@@ -290,6 +299,42 @@ class StockMachine(RuleBasedStateMachine):
         if self.open[pk][2] == 0:
             self.open[pk][3] = ReservationStatus.FULFILLED
         self.movements += 1
+
+    @rule(data=st.data(), delta=st.integers(-4, 4), approve=st.booleans())
+    def count(self, data, delta, approve):
+        """Count a place: every line on the books as it is, but one off by `delta`; a held
+        variance is approved (posted) or recounted (never posted)."""
+        key = sku, wh, loc, lot = self.draw_place(data)
+        here = {k: q for k, q in self.bins.items() if k[1:3] == (wh, loc) and q > 0}
+        found = dict(here)
+        found[key] = max(here.get(key, 0) + delta, 0)
+        place = self.place[wh, loc]
+        count = count_create(warehouse=self.warehouse[wh], location=place)
+        lines = [
+            CountedLine(location=place, sku=self.sku[k[0]], quantity=q, lot_number=k[3])
+            for k, q in sorted(found.items(), key=str)
+            if q or k in here
+        ]
+        variance = found[key] - here.get(key, 0)
+        done = count_submit(count=count, lines=lines)
+        if sku == "LOT" and found[key]:
+            self.lots.add((sku, lot))  # a lot the counter saw is known, posted or not
+        within = count_tolerance(expected=here.get(key, 0), variance=variance, unit_cost=None)
+        assert done.status == ("posted" if within else "pending_approval")
+        if not within and not approve:
+            recount = count_recount(count=done)
+            held = {key: here.get(key, 0)}  # only the doubted line is counted again
+            again = [CountedLine(place, self.sku[k[0]], q, k[3]) for k, q in held.items()]
+            assert count_submit(count=recount, lines=again).status == "posted"
+            return
+        if not within:
+            count_approve(count=done)
+        change = variance
+        if variance < 0 and loc in SELLABLE:
+            change = -min(-variance, self.available(sku, wh))
+        if change:
+            self.bins[key] += change
+            self.movements += 1
 
     def refused(self, call, error: type[Exception], field: str | None = None):
         with pytest.raises(error) as caught:
