@@ -4,6 +4,8 @@ ledger's pick rows, stored, listed by the API, recomputed nightly and on demand.
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.models import Schedule
 from rest_framework.authtoken.models import Token
@@ -141,3 +143,32 @@ def test_the_list_costs_the_same_queries_whatever_its_length(
     # Token (with its user), the caller's roles, COUNT, the page.
     with django_assert_num_queries(4):
         assert len(assert_list(api.get("/api/v1/velocity/", {"page_size": 10}))) == 10
+
+
+def test_abc_boundaries_ties_all_zero_and_one_sku(warehouse, places, settings):
+    settings.IMS_ABC_A_PERCENT, settings.IMS_ABC_B_PERCENT = 50, 30
+    for code in ("IDLE-1", "IDLE-2"):
+        factories.stock(factories.sku(code), places.bin2, 1)
+    assert velocity_recompute() == {"A": 0, "B": 0, "C": 2}  # nothing picked: all C
+    picked(factories.sku("ONLY"), places, warehouse, picks=2)
+    velocity_recompute()
+    assert velocity("ONLY").abc == AbcClass.A  # one SKU with picks makes all of them
+    first, second = factories.sku("TIE-1"), factories.sku("TIE-2")
+    picked(first, places, warehouse, picks=2)
+    picked(second, places, warehouse, picks=2)
+    velocity_recompute()
+    # ONLY, TIE-1, TIE-2 each 2 of 6 picks; ties rank by SKU id: 0 %, 33 %, 67 % before each.
+    assert [velocity(code).abc for code in ("ONLY", "TIE-1", "TIE-2")] == ["A", "A", "B"]
+
+
+def test_the_recompute_issues_the_same_queries_for_many_skus(warehouse, places):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            velocity_recompute()
+        return len(captured)
+
+    picked(factories.sku("P-0"), places, warehouse, picks=1)
+    few = queries()
+    for index in range(1, 40):
+        factories.stock(factories.sku(f"P-{index}"), places.bin2, 1)
+    assert queries() == few
