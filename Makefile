@@ -39,6 +39,10 @@ test: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# One benchmark alone: `make bench-accuracy` runs bench/accuracy.py (`python -m bench accuracy`).
+bench-%: setup
+	$(BIN)/python -m bench $*
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

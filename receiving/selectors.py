@@ -1,7 +1,6 @@
 """Receiving reads, shaped once: incoming quantities, velocity and bin suggestions, and the
 querysets behind every receiving list and page (each a constant number of queries)."""
 
-import datetime
 import math
 
 from django.db.models import (
@@ -28,9 +27,8 @@ from inventory.models import (
     Location,
     LocationType,
     Lot,
-    MovementKind,
     Sku,
-    StockMovement,
+    SkuVelocity,
     Warehouse,
 )
 from receiving.models import (
@@ -44,8 +42,6 @@ from receiving.models import (
     Receipt,
     ReceiptLine,
 )
-
-VELOCITY_DAYS = 30
 
 # Incoming ---------------------------------------------------------------------------------------
 
@@ -106,36 +102,36 @@ def unit_cost_subquery(sku: Expression) -> Expression:
 # Velocity and bin suggestions -------------------------------------------------------------------
 
 
-def velocity_by_sku(
-    *, warehouse: Warehouse, days: int = VELOCITY_DAYS, now: datetime.datetime | None = None
-) -> dict[int, int]:
-    """Units picked per SKU in the warehouse over the last `days` days (the `pick` rows of the
-    ledger). One query."""
-    since = (now or timezone.now()) - datetime.timedelta(days=days)
-    rows = (
-        StockMovement.objects.filter(
-            warehouse=warehouse, kind=MovementKind.PICK, created_at__gte=since
-        )
-        .values_list("sku_id")
-        .annotate(units=Sum("quantity"))
-        .order_by()
+def velocity_by_sku(*, warehouse: Warehouse) -> dict[int, int]:
+    """Units picked per SKU in the warehouse over the last 30 days, as stored by the last
+    velocity recompute (`SkuVelocity.units_30d`; inventory.services.velocity), for the SKUs that
+    moved at all. One query; the ledger is not read."""
+    rows = SkuVelocity.objects.filter(warehouse=warehouse, units_30d__gt=0).values_list(
+        "sku_id", "units_30d"
     )
     return dict(rows)
 
 
-def velocity_rank(*, warehouse: Warehouse, sku: Sku, now: datetime.datetime | None = None) -> float:
+def velocity_rank(*, warehouse: Warehouse, sku: Sku) -> float:
     """Where the SKU stands among the warehouse's movers, from 0.0 (the fastest) towards 1.0.
 
     The rank is the share of picked SKUs that moved strictly more units than this one in the last
-    30 days. A SKU with no picks ranks behind every SKU with some. When the warehouse has no
-    picks at all yet, every SKU ranks 0.0 (nothing to tell them apart: take the nearest bin)."""
-    velocity = velocity_by_sku(warehouse=warehouse, now=now)
-    if not velocity:
+    30 days, by the stored velocity (the figures of `velocity_by_sku`): a pick counts once
+    velocity is next recomputed. A SKU with no picks ranks behind every SKU with some. When the
+    warehouse has no picks at all yet, every SKU ranks 0.0 (nothing to tell them apart: take the
+    nearest bin).
+    One aggregate query, however many SKUs the warehouse holds."""
+    mine = SkuVelocity.objects.filter(warehouse=warehouse, sku=sku).values("units_30d")[:1]
+    mine_units = Coalesce(Subquery(mine, output_field=IntegerField()), Value(0))
+    figures = SkuVelocity.objects.filter(warehouse=warehouse, units_30d__gt=0).aggregate(
+        picked=Count("pk"),
+        faster=Count("pk", filter=Q(units_30d__gt=mine_units)),
+        mine=Count("pk", filter=Q(sku=sku)),
+    )
+    if not figures["picked"]:
         return 0.0
-    mine = velocity.get(sku.pk, 0)
-    faster = sum(1 for units in velocity.values() if units > mine)
-    population = len(velocity) + (0 if mine else 1)
-    return faster / population
+    population = figures["picked"] + (0 if figures["mine"] else 1)
+    return figures["faster"] / population
 
 
 def _bins_with_load(warehouse: Warehouse, exclude_task: PutawayTask | None = None):
@@ -165,7 +161,6 @@ def putaway_suggestion(
     sku: Sku,
     lot: Lot | None,
     quantity: int,
-    now: datetime.datetime | None = None,
 ) -> Location | None:
     """The bin to suggest for `quantity` units of `sku` (and `lot`), or None when no bin of the
     warehouse has room.
@@ -176,7 +171,8 @@ def putaway_suggestion(
     3. A free bin (nothing in it, nothing headed there), chosen by velocity: free bins are sorted
        by travel cost and the SKU takes the one at its velocity rank — the fastest mover the
        nearest free bin, a SKU faster than half the others the bin halfway along, a slow mover
-       one near the far end (`velocity_rank`). Until the warehouse has picks: the nearest.
+       one near the far end (`velocity_rank`, by the stored velocity). Until the warehouse has
+       picks: the nearest.
     4. Failing all, a shared bin with room, by the same rank.
     A bin's `capacity`, when set, counts the units of every SKU in it plus those of open tasks
     headed there; bins without room for `quantity` are never suggested."""
@@ -196,7 +192,7 @@ def putaway_suggestion(
         found = bins.filter(Q(Exists(holding)) | Q(Exists(headed))).order_by(*order).first()
     if found is not None:
         return found
-    rank = velocity_rank(warehouse=warehouse, sku=sku, now=now)
+    rank = velocity_rank(warehouse=warehouse, sku=sku)
     for candidates in (bins.filter(load=0), bins):
         count = candidates.count()
         if count:

@@ -10,8 +10,9 @@ from django.utils import timezone
 from inventory.errors import InvalidState
 from inventory.models import BinStock, LocationType, MovementKind, StockMovement, WarehouseStock
 from inventory.services import ReserveLine, location_create, stock_pick, stock_reserve
+from inventory.services.velocity import velocity_recompute
 from receiving.models import PutawayStatus, PutawayTask
-from receiving.selectors import putaway_suggestion, velocity_rank
+from receiving.selectors import putaway_suggestion, velocity_by_sku, velocity_rank
 from receiving.services import ReceiveLine, putaway_cancel, putaway_complete
 from tests import factories
 from tests.receiving.builders import make_po, receive
@@ -119,7 +120,9 @@ def test_fast_movers_near_packing_slow_movers_further(supplier, warehouse, place
     picked(fast, warehouse, places, 30)
     picked(middling, warehouse, places, 5)
     picked(slow, warehouse, places, 50, days_ago=40)  # outside the 30-day window
+    velocity_recompute(warehouses=[warehouse.pk])
     # Every pick emptied A-02 again. Free bins by travel cost, B-01 .. B-05.
+    assert velocity_by_sku(warehouse=warehouse) == {fast.pk: 30, middling.pk: 5}
     assert velocity_rank(warehouse=warehouse, sku=fast) == 0.0
     assert velocity_rank(warehouse=warehouse, sku=middling) == 0.5
     assert velocity_rank(warehouse=warehouse, sku=slow) == pytest.approx(2 / 3)
@@ -130,6 +133,46 @@ def test_fast_movers_near_packing_slow_movers_further(supplier, warehouse, place
     assert suggestion(fast) == "A-01"
     assert suggestion(middling) == "B-02"  # halfway along seven free bins: index 3
     assert suggestion(slow) == "B-03"  # no picks in 30 days: behind both, index 4
+
+
+def test_suggestions_follow_the_stored_velocity_not_the_live_ledger(
+    supplier, warehouse, places, rack
+):
+    fast, slow = factories.sku(), factories.sku()
+    picked(fast, warehouse, places, 30)
+    picked(slow, warehouse, places, 5)
+
+    def suggestion(sku):
+        return putaway_suggestion(warehouse=warehouse, sku=sku, lot=None, quantity=1).code
+
+    # Picks in the ledger but no recompute yet: nothing stored, so every SKU takes the nearest.
+    assert velocity_by_sku(warehouse=warehouse) == {}
+    assert (suggestion(fast), suggestion(slow)) == ("A-01", "A-01")
+
+    velocity_recompute(warehouses=[warehouse.pk])
+    # Free bins by travel cost, B-01 .. B-05; the slow SKU ranks 1/2: index 3.
+    assert (suggestion(fast), suggestion(slow)) == ("A-01", "B-02")
+
+    # The slow SKU now outsells the other in the ledger; the suggestion waits for the recompute.
+    picked(slow, warehouse, places, 100)
+    assert velocity_by_sku(warehouse=warehouse) == {fast.pk: 30, slow.pk: 5}
+    assert (suggestion(fast), suggestion(slow)) == ("A-01", "B-02")
+
+    velocity_recompute(warehouses=[warehouse.pk])
+    assert velocity_by_sku(warehouse=warehouse) == {fast.pk: 30, slow.pk: 105}
+    assert (suggestion(fast), suggestion(slow)) == ("B-02", "A-01")
+
+
+def test_velocity_rank_is_one_query_however_many_skus(warehouse, places, django_assert_num_queries):
+    skus = [factories.sku() for _ in range(6)]
+    for units, sku in enumerate(skus, start=1):
+        picked(sku, warehouse, places, units)
+    velocity_recompute(warehouses=[warehouse.pk])
+    never_picked = factories.sku()
+    with django_assert_num_queries(1):
+        assert velocity_rank(warehouse=warehouse, sku=skus[1]) == pytest.approx(4 / 6)
+    with django_assert_num_queries(1):
+        assert velocity_rank(warehouse=warehouse, sku=never_picked) == pytest.approx(6 / 7)
 
 
 def test_capacity_counts_every_sku_in_the_bin(supplier, warehouse, places, sku):
