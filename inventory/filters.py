@@ -16,11 +16,17 @@ from inventory.models import (
     SELLABLE_TYPES,
     AbcClass,
     BinStock,
+    CountOrigin,
+    CountStatus,
+    CycleCount,
     Location,
     LocationType,
     MovementKind,
+    MoveTask,
+    MoveTaskStatus,
     Sku,
     SkuVelocity,
+    SlottingRecommendation,
     StockMovement,
     Warehouse,
     WarehouseStock,
@@ -202,3 +208,61 @@ class VelocityFilter(django_filters.FilterSet):
     class Meta:
         model = SkuVelocity
         fields = ["sku", "warehouse", "abc"]
+
+
+class SlottingRecommendationFilter(django_filters.FilterSet):
+    """Slotting recommendations, by warehouse and SKU (either half of a swap)."""
+
+    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
+    sku = django_filters.CharFilter(method="filter_sku", label="SKU code")
+
+    class Meta:
+        model = SlottingRecommendation
+        fields = ["warehouse", "sku"]
+
+    def filter_sku(self, queryset, name, value):
+        return queryset.filter(Q(sku__code=value) | Q(swap_sku__code=value))
+
+
+class MoveTaskFilter(django_filters.FilterSet):
+    """Move tasks, by warehouse, status, assignee (a username) and SKU."""
+
+    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
+    status = django_filters.ChoiceFilter(choices=MoveTaskStatus.choices)
+    assignee = django_filters.CharFilter(field_name="assignee__username", label="Assignee")
+    unassigned = django_filters.BooleanFilter(
+        field_name="assignee", lookup_expr="isnull", label="Only tasks nobody holds"
+    )
+    sku = django_filters.CharFilter(field_name="sku__code", label="SKU code")
+
+    class Meta:
+        model = MoveTask
+        fields = ["warehouse", "status", "assignee", "unassigned", "sku"]
+
+
+class CycleCountFilter(django_filters.FilterSet):
+    """Cycle counts: by status, origin, warehouse and assignee; `q` finds a count by its number,
+    reason, or the bin, SKU or zone it counts."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.ChoiceFilter(choices=CountStatus.choices)
+    origin = django_filters.ChoiceFilter(choices=CountOrigin.choices)
+    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
+    assignee = django_filters.CharFilter(field_name="assignee__username", label="Assignee")
+
+    class Meta:
+        model = CycleCount
+        fields = ["q", "status", "origin", "warehouse", "assignee"]
+
+    def search(self, queryset, name, value):
+        value = value.strip().lstrip("#")
+        found = (
+            Q(reason__icontains=value)
+            | Q(location__code__iexact=value)
+            | Q(zone__code__iexact=value)
+            | Q(sku__code__iexact=value)
+            | Q(sku__barcode=value)
+        )
+        if value.isdigit() and len(value) < 18:
+            found |= Q(pk=int(value))
+        return queryset.filter(found)

@@ -39,6 +39,7 @@ from inventory.services import (
     warehouse_create,
 )
 from inventory.services.catalog import sku_update, warehouse_update
+from inventory.services.slotting import slotting_recommend
 from inventory.services.velocity import velocity_recompute
 
 CODE_PATTERN = r"[^/]+"
@@ -292,7 +293,8 @@ class VelocityListView(generics.ListAPIView):
 @extend_schema(
     summary="Recompute SKU velocity and ABC classes now",
     description="For the `warehouse` given, else every warehouse the caller manages; answers "
-    "how many SKUs are in each class.",
+    "how many SKUs are in each class. The slotting recommendations of those warehouses are "
+    "recomputed from the new figures too.",
     request=s.VelocityRecomputeSerializer,
     responses={200: s.VelocityCountsSerializer},
 )
@@ -308,7 +310,9 @@ class VelocityRecomputeView(APIView):
         if warehouse is not None:
             require_in_scope(scope, warehouse.pk, f"Warehouse {warehouse.code}")
             scope = [warehouse.pk]
-        counts = velocity_recompute(warehouses=None if scope is None else sorted(scope))
+        warehouses = None if scope is None else sorted(scope)
+        counts = velocity_recompute(warehouses=warehouses)
+        slotting_recommend(warehouses=warehouses)  # recommendations follow the new velocity
         return Response(s.VelocityCountsSerializer(counts).data)
 
 

@@ -17,7 +17,9 @@ from rest_framework.test import APIClient
 
 from channels.models import PickTask
 from channels.services import channel_key_create, listing_create
-from inventory.models import StockMovement
+from inventory.models import MoveTask, StockMovement
+from inventory.services.count_posting import CountedLine, count_submit
+from inventory.services.counts import count_create
 from inventory.services.velocity import velocity_recompute
 from receiving.models import Discrepancy, PurchaseOrderStatus, PutawayTask
 from receiving.services import supplier_create
@@ -91,6 +93,9 @@ def _world():
     rule = reorder_rule_create(
         sku=tee, warehouse=wh1, reorder_point=500, reorder_quantity=10, supplier=supplier
     )
+    count = count_create(warehouse=wh1, location=places1.bin1, reason="roles walk")
+    held_count = count_create(warehouse=wh1, location=places1.bin2, sku=tee, reason="held")
+    count_submit(count=held_count, lines=[CountedLine(location=places1.bin2, sku=tee, quantity=40)])
     keys = {}
     for name, channel in (("key", shop), ("key-elsewhere", other)):
         _, keys[name] = channel_key_create(channel=channel)
@@ -108,6 +113,11 @@ def _world():
         "rule": rule,
         "alert": ReplenishmentAlert.objects.get(warehouse=wh1),
         "channel_key": shop.keys.first(),
+        "count": count,
+        "held_count": held_count,
+        "move": MoveTask.objects.create(
+            warehouse=wh1, sku=tee, quantity=1, from_location=places1.bin1, to_location=places1.bin2
+        ),
     }
 
 
@@ -136,9 +146,52 @@ def _operations(w) -> list[Op]:
         Op("get", "/api/v1/stock/", ALL),
         Op("get", "/api/v1/availability/", ALL),
         Op("get", "/api/v1/velocity/", ALL),
+        # cycle counts
+        Op("get", "/api/v1/cycle-counts/", FLOOR),
+        Op(
+            "post",
+            "/api/v1/cycle-counts/",
+            STOCK_HANDLERS,
+            {"warehouse": "WH1", "zone": "A"},
+            scoped=True,
+        ),
+        Op("get", f"/api/v1/cycle-counts/{w['count'].pk}/", FLOOR, scoped=True),
+        Op(
+            "post",
+            f"/api/v1/cycle-counts/{w['count'].pk}/submit/",
+            FLOOR,
+            {"lines": [{"location": "A-01", "sku": "TEE", "quantity": 50}]},
+            scoped=True,
+        ),
+        Op(
+            "post",
+            f"/api/v1/cycle-counts/{w['held_count'].pk}/recount/",
+            STOCK_HANDLERS,
+            {},
+            scoped=True,
+        ),
+        Op(
+            "post",
+            f"/api/v1/cycle-counts/{w['held_count'].pk}/approve/",
+            STOCK_HANDLERS,
+            {},
+            scoped=True,
+        ),
         Op(
             "post", "/api/v1/velocity/recompute/", STOCK_HANDLERS, {"warehouse": "WH1"}, scoped=True
         ),
+        # slotting and move tasks
+        Op("get", "/api/v1/slotting/recommendations/?warehouse=WH1", STOCK_HANDLERS, scoped=True),
+        Op(
+            "post",
+            "/api/v1/slotting/recommendations/apply/",
+            STOCK_HANDLERS,
+            {"warehouse": "WH1"},
+            scoped=True,
+        ),
+        Op("get", "/api/v1/move-tasks/", FLOOR),
+        Op("get", f"/api/v1/move-tasks/{w['move'].pk}/", FLOOR, scoped=True),
+        Op("post", f"/api/v1/move-tasks/{w['move'].pk}/complete/", FLOOR, {}, scoped=True),
         Op("get", "/api/v1/movements/", ALL),
         Op("get", f"/api/v1/movements/{w['movement'].pk}/", ALL, scoped=True),
         Op(
