@@ -11,6 +11,12 @@ from django.views.decorators.http import require_GET
 from ims.kits.access import roles_required
 from ims.kits.roles import READ_STOCK, in_scope, warehouse_scope
 from inventory.models import BinStock, LocationType, Sku, WarehouseStock
+from inventory.selectors.accuracy import (
+    accuracy_by_week,
+    ghost_stock_list,
+    ghost_stock_summary,
+    shrinkage_by_month,
+)
 from inventory.selectors.dashboard import (
     latest_movements,
     on_hand_series,
@@ -20,6 +26,7 @@ from inventory.views.stock import day_labels
 from replenishment.models import AlertStatus, ReplenishmentAlert
 
 DASHBOARD_DAYS = 14
+DASHBOARD_GHOST_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -93,5 +100,25 @@ def dashboard(request):
         "nothing_available": skus_with_nothing_available(warehouses=scope),
         "latest": latest_movements(warehouses=scope),
         "days": DASHBOARD_DAYS,
+        **accuracy_context(scope),
     }
     return render(request, "inventory/dashboard.html", context)
+
+
+def accuracy_context(scope) -> dict:
+    """Ghost stock of the last 30 days, count accuracy per week and shrinkage per month, with
+    their charts' series: four queries (the rows, the summary, the weeks, the months)."""
+    ghost = ghost_stock_summary(warehouses=scope)
+    accuracy = accuracy_by_week(warehouses=scope)
+    shrinkage = shrinkage_by_month(warehouses=scope)
+    return {
+        "ghost": ghost,
+        "ghost_rows": ghost_stock_list(warehouses=scope, since=ghost.since)[:DASHBOARD_GHOST_ROWS],
+        "accuracy": accuracy,
+        "accuracy_values": [week.percent for week in accuracy.weeks],
+        "accuracy_labels": [f"week of {week.week:%d %b}" for week in accuracy.weeks],
+        "shrinkage": shrinkage,
+        "shrinkage_units": [month.units for month in shrinkage.months],
+        "shrinkage_values": [month.value for month in shrinkage.months],
+        "shrinkage_labels": [f"{month.month:%b %Y}" for month in shrinkage.months],
+    }

@@ -6,6 +6,8 @@
 `values` are numbers, oldest first; `labels` (same length, optional) name each point in its
 hover title. The y axis starts at zero unless a value is negative, so a flat line near the top
 means "steady and high", not "changing".
+
+`{% bars values %}` draws the same kind of series as bars (per week, per month, per class).
 """
 
 from django import template
@@ -70,3 +72,48 @@ def sparkline(values, labels=None, height=48, label=""):
 
 def _number(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+@register.inclusion_tag("partials/bars.html")
+def bars(values, labels=None, height=64, label="", unit=""):
+    """`{% bars values labels=labels height=64 label="Accuracy" unit="%" %}`: one bar per value,
+    oldest first, drawn as inline SVG. None is a period without data (no bar, said in its
+    title); a negative value hangs below the zero line (class "neg")."""
+    values = [None if v is None else float(v) for v in values or []]
+    labels = list(labels or [])
+    height = int(height)
+    known = [v for v in values if v is not None]
+    if not known:
+        return {"empty": True, "height": height, "label": label}
+    low, high = min(0.0, min(known)), max(0.0, max(known))
+    span = (high - low) or 1.0
+    pad = 2.0
+    inner = height - 2 * pad
+
+    def y(v: float) -> float:
+        return round(pad + inner - (v - low) / span * inner, 2)
+
+    zero = y(0.0)
+    slot = WIDTH / len(values)
+    gap = round(min(slot * 0.2, 6.0), 2)
+    items = []
+    for i, v in enumerate(values):
+        name = f"{labels[i]}: " if i < len(labels) else ""
+        item = {"x": round(i * slot + gap / 2, 2), "width": round(slot - gap, 2)}
+        item["hit_x"], item["hit_width"] = round(i * slot, 2), round(slot, 2)
+        if v is None:
+            item.update(top=zero, height=0, neg=False, title=f"{name}no data")
+        else:
+            top, bottom = sorted((y(v), zero))
+            item.update(top=top, height=round(max(bottom - top, 0.5), 2), neg=v < 0)
+            item["title"] = f"{name}{_number(v)}{unit}"
+        items.append(item)
+    summary = f"{label or 'Bars'}: " + ", ".join(item["title"] for item in items)
+    return {
+        "empty": False,
+        "width": WIDTH,
+        "height": height,
+        "zero": zero,
+        "items": items,
+        "summary": summary,
+    }

@@ -17,6 +17,7 @@ from ims.kits.roles import READ_STOCK, warehouse_scope
 from ims.kits.screens import PAGE_SIZES, Sorts, list_context, paginate, wants_region
 from inventory.filters import StockFilter
 from inventory.models import LocationType, Sku
+from inventory.selectors.accuracy import ghost_stock_list
 from inventory.selectors.dashboard import (
     on_hand_series,
     sku_overview,
@@ -24,6 +25,7 @@ from inventory.selectors.dashboard import (
 from inventory.selectors.stock import movement_list, stock_list, warehouse_list
 
 SKU_HISTORY_DAYS = 30
+SKU_GHOST_ROWS = 10
 
 
 class StockScreenFilter(StockFilter):
@@ -105,6 +107,7 @@ def sku_detail(request, code):
         "chart_labels": day_labels(series),
         "days": SKU_HISTORY_DAYS,
         "ledger": ledger,
+        "ghost_stock": ghost_stock_list(warehouses=scope, sku=sku)[:SKU_GHOST_ROWS],
         # lots can outlive a switch of lot tracking, so show the columns whenever a bin has one
         "show_lots": sku.lot_tracked or any(row.lot_id for row in overview.bins),
         "nav_section": "stock-search",

@@ -28,10 +28,9 @@ from channels.models import (
 from channels.services.picking.bins import bin_lock, bin_options, plan_bins
 from channels.services.picking.routing import resequence_picks
 from inventory.models import MovementKind, WarehouseStock
+from inventory.selectors.accuracy import FOUND_DISCREPANCY  # what ghost stock is found by
 from inventory.services import reservation_release, stock_adjust
 from inventory.services.counts import count_request
-
-FOUND_DISCREPANCY = "Found discrepancy"
 
 
 def pick_surplus(
