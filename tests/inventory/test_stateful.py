@@ -29,6 +29,7 @@ from inventory.models import (
     BinStock,
     LocationType,
     Lot,
+    MoveTask,
     Reservation,
     ReservationStatus,
     StockMovement,
@@ -54,6 +55,7 @@ from inventory.services.count_posting import (
     count_tolerance,
 )
 from inventory.services.counts import count_create
+from inventory.services.move_tasks import move_task_complete
 
 WAREHOUSES = ("W1", "W2")
 SKUS = ("S1", "S2", "LOT")  # LOT is lot-tracked
@@ -335,6 +337,34 @@ class StockMachine(RuleBasedStateMachine):
         if change:
             self.bins[key] += change
             self.movements += 1
+
+    @rule(data=st.data(), dest=st.sampled_from(BINS), shortfall=st.integers(0, 2))
+    def move_task(self, data, dest, shortfall):
+        """A move task between bins, completed; one whose source no longer holds its units
+        (another move took them since it was made) is refused and moves nothing."""
+        key = sku, wh, source, lot = self.draw_place(data, places=BINS)
+        if source == dest:
+            return
+        held = self.bins[key]
+        quantity = max(held, 1) + shortfall if shortfall else max(held, 1)
+        lot_row = Lot.objects.filter(sku=self.sku[sku], lot_number=lot).first() if lot else None
+        if lot and lot_row is None:
+            return  # a lot never received: no task names it
+        task = MoveTask.objects.create(
+            warehouse=self.warehouse[wh],
+            sku=self.sku[sku],
+            lot=lot_row,
+            quantity=quantity,
+            from_location=self.place[wh, source],
+            to_location=self.place[wh, dest],
+        )
+        if held < quantity:
+            self.refused(lambda: move_task_complete(task=task), InvalidState)
+            return
+        move_task_complete(task=task)
+        self.bins[key] -= quantity
+        self.bins[sku, wh, dest, lot] += quantity
+        self.movements += 1
 
     def refused(self, call, error: type[Exception], field: str | None = None):
         with pytest.raises(error) as caught:
