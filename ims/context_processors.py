@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from ims.kits import roles
-from ims.kits.roles import Role, roles_of
+from ims.kits.roles import Role, roles_of, warehouse_scope
 
 logger = logging.getLogger(__name__)
 
@@ -22,17 +22,24 @@ NAV = [
     ("Purchase orders", "po-list", roles.BUYING_READ),
     ("Receiving", "receiving-dock", roles.FLOOR),
     ("Put-away", "putaway-queue", roles.FLOOR),
+    ("Counts", "count-list", roles.FLOOR),
+    ("Moves", "move-task-list", roles.FLOOR),
     ("Discrepancies", "discrepancy-list", roles.BUYING_READ),
     ("Orders", "order-list", roles.READ_STOCK),
     ("My picks", "my-picks", {roles.ASSOCIATE}),
     ("Pick queue", "pick-queue", roles.HANDLE_STOCK),
+    ("Approvals", "count-approvals", roles.HANDLE_STOCK),
+    ("Slotting", "slotting-recommendations", roles.HANDLE_STOCK),
+    ("Velocity", "velocity-list", roles.READ_STOCK),
     ("Channels", "channel-list", roles.CHANNEL_READ),
     ("Alerts", "replenishment-alerts", roles.BUYING_READ),
 ]
-# Count badges beside NAV entries: url name → dotted path of a function returning a number (0
-# shows no badge). Keep each to one cheap query: it runs on every page.
+# Count badges beside NAV entries: url name → dotted path of a function of `warehouses` (the
+# ids the user sees through the entry's roles; None: all) returning a number (0 shows no
+# badge). Keep each to one cheap query: it runs on every page.
 BADGES = {
     "replenishment-alerts": "replenishment.selectors.open_alert_count",
+    "count-approvals": "inventory.selectors.counts.held_count_total",
 }
 
 
@@ -54,7 +61,8 @@ def navigation(request):
             continue
         item = {"label": label, "url_name": name, "url": url}
         if name in BADGES:
-            item["badge"] = import_string(BADGES[name])()
+            scope = warehouse_scope(user, allowed)
+            item["badge"] = import_string(BADGES[name])(warehouses=scope)
         items.append(item)
     labels = [role.label for role in Role if role.value in held]
     return {"nav_items": items, "user_roles": set(held), "user_role_labels": labels}

@@ -41,9 +41,10 @@ def alert_list(*, warehouses=None) -> QuerySet[ReplenishmentAlert]:
     ).order_by("-created_at", "-id")
 
 
-def open_alert_count() -> int:
-    """For the navigation badge: one COUNT over the (status, created_at) index."""
-    return ReplenishmentAlert.objects.filter(status=AlertStatus.OPEN).count()
+def open_alert_count(*, warehouses=None) -> int:
+    """For the navigation badge: open alerts of `warehouses` (ids; None: all). One COUNT."""
+    alerts = ReplenishmentAlert.objects.filter(status=AlertStatus.OPEN)
+    return in_scope(alerts, warehouses).count()
 
 
 # The SKU page's panel -------------------------------------------------------------------------

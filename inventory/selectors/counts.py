@@ -32,9 +32,11 @@ def count_list(*, warehouses=None, assignee_or_unassigned=None) -> QuerySet[Cycl
     return counts.annotate(line_count=Count("lines", distinct=True))
 
 
-def held_count_total() -> int:
-    """For the navigation badge: counts waiting for a manager. One COUNT over an index."""
-    return CycleCount.objects.filter(status=CountStatus.PENDING_APPROVAL).count()
+def held_count_total(*, warehouses=None) -> int:
+    """For the navigation badge: counts waiting for a manager of `warehouses` (ids; None: all).
+    One COUNT over the (warehouse, status) index."""
+    held = CycleCount.objects.filter(status=CountStatus.PENDING_APPROVAL)
+    return in_scope(held, warehouses).count()
 
 
 def count_associates(*, warehouses=None) -> dict[int, list]:

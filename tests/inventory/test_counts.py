@@ -315,3 +315,18 @@ def test_the_count_list_costs_the_same_for_many_counts(
         response = api.get("/api/v1/cycle-counts/")
     assert len(response.json()["results"]) == 12
     assert CycleCountLine.objects.count() == 12
+
+
+def test_the_approvals_badge_counts_only_the_managers_warehouses(client, warehouse, places, shirt):
+    count = count_create(warehouse=warehouse, location=places.bin1)
+    count_submit(count=count, lines=[counted(places.bin1, shirt, 1)])  # held for approval
+    here, elsewhere = factories.user("here", role="manager"), factories.user("far", role="manager")
+    warehouse.staff.add(here)
+    factories.warehouse("WH-FAR").staff.add(elsewhere)
+
+    def badge(person):
+        client.force_login(person)
+        items = client.get("/").context["nav_items"]
+        return next(item["badge"] for item in items if item["url_name"] == "count-approvals")
+
+    assert (badge(here), badge(elsewhere)) == (1, 0)
