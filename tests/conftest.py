@@ -87,6 +87,7 @@ def api(user):
 _SHARED = {"tests/vendure/": "vendure", "tests/channels/test_sync_worker.py": "redis"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (loadgroup) from the markers
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::", 1)[0]

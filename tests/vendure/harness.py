@@ -14,6 +14,7 @@ peer/vendure-config.js.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -35,6 +36,7 @@ __all__ = ["OrderRefused", "VendureError", "VendurePeer"]
 
 PEER_DIR = Path(__file__).resolve().with_name("peer")
 INSTALL_STAMP = PEER_DIR / "node_modules" / ".ims-installed"
+INSTALL_LOCK = PEER_DIR / ".install.lock"
 MIN_NODE = 20  # file-type and graphql-ws, which @vendure/core 3.7 loads, declare node >= 20
 INSTALL_HINT = "apt-get install -y nodejs npm"
 SEED_TIMEOUT = 180
@@ -112,22 +114,31 @@ class VendurePeer(VendureClient):
         return None
 
     def install(self) -> None:
-        """`npm ci` in peer/, only when node_modules is missing or older than package-lock.json."""
+        """`npm ci` in peer/, only when node_modules is missing or older than package-lock.json.
+        Two test processes that both need the peer install it one at a time (an exclusive lock
+        on a file beside node_modules): the second finds it installed. An `npm ci` that fails
+        (npm sometimes trips over its own half-removed tree: ENOTEMPTY) is run once more."""
         lock = PEER_DIR / "package-lock.json"
-        if INSTALL_STAMP.exists() and INSTALL_STAMP.stat().st_mtime >= lock.stat().st_mtime:
-            return
-        started = time.monotonic()
-        result = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=PEER_DIR,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise VendureError(
-                f"npm ci failed in {PEER_DIR}:\n{(result.stdout + result.stderr)[-3000:]}"
-            )
-        INSTALL_STAMP.touch()
+        with open(INSTALL_LOCK, "w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            if INSTALL_STAMP.exists() and INSTALL_STAMP.stat().st_mtime >= lock.stat().st_mtime:
+                return
+            started = time.monotonic()
+            for attempt in (1, 2):
+                result = subprocess.run(
+                    ["npm", "ci", "--no-audit", "--no-fund"],
+                    cwd=PEER_DIR,
+                    capture_output=True,
+                    text=True,
+                )
+                if result.returncode == 0:
+                    break
+                if attempt == 2:
+                    raise VendureError(
+                        f"npm ci failed in {PEER_DIR}:\n{(result.stdout + result.stderr)[-3000:]}"
+                    )
+                shutil.rmtree(PEER_DIR / "node_modules", ignore_errors=True)
+            INSTALL_STAMP.touch()
         self.timings["install"] = time.monotonic() - started
         print(f"vendure peer: npm ci took {self.timings['install']:.1f}s")
 
