@@ -22,13 +22,11 @@ seconds per step.
 
 Timed, per size, after ANALYZE: velocity_recompute(warehouses=[id]) twice (first run inserts
 every velocity row, the second updates them: the nightly case), then
-slotting_recommend(warehouses=[id]) (skipped with "slotting: not available" when
-inventory.services.slotting is missing). Each call runs once, inside CaptureQueriesContext,
+slotting_recommend(warehouses=[id]). Each call runs once, inside CaptureQueriesContext,
 which counts its SQL statements. Prints seconds and statements per size, the ratio large/small
 of each, and whether the statement count grows with the number of SKUs.
 """
 
-import importlib.util
 import os
 import time
 from collections import Counter
@@ -313,23 +311,16 @@ def timed(call) -> Timing:
     return Timing(seconds=seconds, statements=verbs, result=result)
 
 
-def slotting_available() -> bool:
-    return importlib.util.find_spec("inventory.services.slotting") is not None
-
-
 def measure(warehouse, now) -> dict[str, Timing]:
+    from inventory.services.slotting import slotting_recommend
     from inventory.services.velocity import velocity_recompute
 
     ids = [warehouse.pk]
     timings = {
         "velocity_recompute": timed(lambda: velocity_recompute(warehouses=ids, now=now)),
         "velocity_recompute (again)": timed(lambda: velocity_recompute(warehouses=ids, now=now)),
+        "slotting_recommend": timed(lambda: slotting_recommend(warehouses=ids, now=now)),
     }
-    if slotting_available():
-        # Imported only when present: an error inside the module still fails the bench.
-        from inventory.services.slotting import slotting_recommend
-
-        timings["slotting_recommend"] = timed(lambda: slotting_recommend(warehouses=ids, now=now))
     return timings
 
 
@@ -358,8 +349,6 @@ def report(sizes: list[Size], seeded: dict, results: dict) -> None:
             f"{high.queries:>9}{high.seconds / low.seconds:>12.1f}"
             f"{high.queries / low.queries:>13.2f}"
         )
-    if not slotting_available():
-        print("slotting: not available (inventory.services.slotting is missing)")
     print(f"\nSKUs x{large.skus / small.skus:g} between the sizes. Statements per call:")
     for operation, low in results[small.name].items():
         high = results[large.name][operation]

@@ -16,7 +16,9 @@ from rest_framework.routers import SimpleRouter
 from ims.kits.access import api_scope, can, require_in_scope
 from ims.kits.roles import FLOOR, HANDLE_STOCK
 from ims.kits.schema import IMSAutoSchema
-from inventory.models import CountOrigin, CycleCount, Location, Sku, Warehouse
+from inventory.api.fields import ScannedSkuField
+from inventory.api.serializers import MAX_QUANTITY
+from inventory.models import CountOrigin, CycleCount, Location, Warehouse
 from inventory.selectors.counts import count_list
 from inventory.services.count_posting import (
     CountedLine,
@@ -25,25 +27,6 @@ from inventory.services.count_posting import (
     count_submit,
 )
 from inventory.services.counts import count_create
-
-MAX_QUANTITY = 10_000_000
-
-
-@extend_schema_field({"type": "string", "description": "SKU code or barcode."})
-class SkuCodeField(serializers.Field):
-    default_error_messages = {
-        "invalid": "Must be a SKU code or barcode (text).",
-        "does_not_exist": "No SKU with code or barcode {value}.",
-    }
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or not data.strip() or "\x00" in data or len(data) > 64:
-            self.fail("invalid")
-        value = data.strip()
-        sku = Sku.objects.filter(code=value).first() or Sku.objects.filter(barcode=value).first()
-        if sku is None:
-            self.fail("does_not_exist", value=value)
-        return sku
 
 
 @extend_schema_field({"type": "string", "description": "Location code in the count's warehouse."})
@@ -142,7 +125,7 @@ class CycleCountSerializer(serializers.ModelSerializer):
 class CountCreateSerializer(serializers.Serializer):
     warehouse = serializers.SlugRelatedField(slug_field="code", queryset=Warehouse.objects.all())
     location = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    sku = SkuCodeField(required=False)
+    sku = ScannedSkuField(required=False)
     zone = serializers.CharField(required=False, allow_blank=True, max_length=100)
     assignee = serializers.CharField(required=False, allow_blank=True, max_length=150)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -167,7 +150,7 @@ class CountCreateSerializer(serializers.Serializer):
 
 class CountedLineSerializer(serializers.Serializer):
     location = LocationCodeField()
-    sku = SkuCodeField()
+    sku = ScannedSkuField()
     lot = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
     quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
 

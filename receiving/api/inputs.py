@@ -7,6 +7,7 @@ task's warehouse); views hand `validated_data` to one service. Errors of a line 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inventory.api.fields import ScannedSkuField
 from inventory.api.serializers import MAX_QUANTITY, CodeField, CodeRelatedField
 from inventory.models import Location, Sku, Warehouse
 from receiving.models import PurchaseOrderStatus, Supplier
@@ -79,28 +80,6 @@ class PurchaseOrderCreateSerializer(LinesErrorsMixin, serializers.Serializer):
     expected_date = serializers.DateField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     lines = OrderLineInputSerializer(many=True, allow_empty=False)
-
-
-@extend_schema_field({"type": "string", "description": "SKU code or barcode."})
-class ScannedSkuField(serializers.Field):
-    """A SKU by code, or by barcode (what a scanner at the dock types)."""
-
-    default_error_messages = {
-        "invalid": "Must be a SKU code or barcode (text).",
-        "does_not_exist": "No SKU with code or barcode {value}.",
-    }
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or not data.strip() or "\x00" in data or len(data) > 64:
-            self.fail("invalid")
-        value = data.strip()
-        sku = Sku.objects.filter(code=value).first() or Sku.objects.filter(barcode=value).first()
-        if sku is None:
-            self.fail("does_not_exist", value=value)
-        return sku
-
-    def to_representation(self, value):
-        return value.code
 
 
 @extend_schema_field(
