@@ -2,16 +2,13 @@
 `velocity_recompute_task` nightly, another (0012) `count_schedule_task` each morning."""
 
 from inventory.services.count_schedule import count_schedule_generate
-from inventory.services.slotting import slotting_recommend
-from inventory.services.velocity import velocity_recompute
+from inventory.services.slotting import velocity_and_slotting_recompute
 
 
 def velocity_recompute_task() -> dict[str, int]:
     """Recompute every warehouse's SKU velocity and ABC classes, then its slotting
     recommendations from the new figures; the counts per class."""
-    counts = velocity_recompute()
-    slotting_recommend()
-    return counts
+    return velocity_and_slotting_recompute()
 
 
 def count_schedule_task() -> dict[str, int]:

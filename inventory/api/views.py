@@ -39,8 +39,7 @@ from inventory.services import (
     warehouse_create,
 )
 from inventory.services.catalog import sku_update, warehouse_update
-from inventory.services.slotting import slotting_recommend
-from inventory.services.velocity import velocity_recompute
+from inventory.services.slotting import velocity_and_slotting_recompute
 
 CODE_PATTERN = r"[^/]+"
 FILTERS = [DjangoFilterBackend, AliasOrderingFilter]
@@ -310,9 +309,9 @@ class VelocityRecomputeView(APIView):
         if warehouse is not None:
             require_in_scope(scope, warehouse.pk, f"Warehouse {warehouse.code}")
             scope = [warehouse.pk]
-        warehouses = None if scope is None else sorted(scope)
-        counts = velocity_recompute(warehouses=warehouses)
-        slotting_recommend(warehouses=warehouses)  # recommendations follow the new velocity
+        counts = velocity_and_slotting_recompute(
+            warehouses=None if scope is None else sorted(scope)
+        )
         return Response(s.VelocityCountsSerializer(counts).data)
 
 

@@ -52,6 +52,7 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.services._slot_search import NearSlots, Slot
+from inventory.services.velocity import velocity_recompute
 
 DAYS_PER_WEEK = 7
 VELOCITY_WINDOW_DAYS = 90
@@ -70,6 +71,16 @@ class Pair:
 
 
 @transaction.atomic
+def velocity_and_slotting_recompute(
+    *, warehouses: list[int] | None = None, now: datetime.datetime | None = None
+) -> dict[str, int]:
+    """Recompute velocity and ABC classes, then the slotting recommendations that follow from
+    them (the nightly task, the API and the Velocity screen all do both); the SKUs per class."""
+    counts = velocity_recompute(warehouses=warehouses, now=now)
+    slotting_recommend(warehouses=warehouses, now=now)
+    return counts
+
+
 def slotting_recommend(
     *, warehouses: list[int] | None = None, now: datetime.datetime | None = None
 ) -> dict[int, int]:

@@ -22,7 +22,8 @@ from inventory.filters import VelocityFilter
 from inventory.models import AbcClass
 from inventory.selectors.stock import velocity_list, warehouse_list
 from inventory.selectors.velocity import velocity_classes
-from inventory.services.velocity import abc_thresholds, velocity_recompute
+from inventory.services.slotting import velocity_and_slotting_recompute
+from inventory.services.velocity import abc_thresholds
 
 
 class VelocityScreenFilter(VelocityFilter):
@@ -95,8 +96,8 @@ def velocity_list_view(request):
 @roles_required(HANDLE_STOCK)
 @require_POST
 def velocity_recompute_view(request):
-    """Recompute velocity and ABC classes of the warehouses the manager handles (an admin: all)
-    now, instead of waiting for the nightly run, and say what came out."""
+    """Recompute velocity, ABC classes and slotting of the warehouses the manager handles (an
+    admin: all) now, instead of waiting for the nightly run, and say what came out."""
     scope = warehouse_scope(request.user, HANDLE_STOCK)
     back = _back_to_list(request.POST.get("query", ""))
     if scope is not None and not scope:
@@ -104,7 +105,7 @@ def velocity_recompute_view(request):
             request, "You manage no warehouse yet, so there is nothing to recompute. Ask an admin."
         )
         return redirect(back)
-    counts = velocity_recompute(warehouses=None if scope is None else sorted(scope))
+    counts = velocity_and_slotting_recompute(warehouses=None if scope is None else sorted(scope))
     where = (
         "every warehouse"
         if scope is None
