@@ -70,7 +70,6 @@ class Pair:
     saved: Decimal  # walk saved per week, in travel-cost units
 
 
-@transaction.atomic
 def velocity_and_slotting_recompute(
     *, warehouses: list[int] | None = None, now: datetime.datetime | None = None
 ) -> dict[str, int]:
@@ -81,6 +80,7 @@ def velocity_and_slotting_recompute(
     return counts
 
 
+@transaction.atomic
 def slotting_recommend(
     *, warehouses: list[int] | None = None, now: datetime.datetime | None = None
 ) -> dict[int, int]:
