@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "import_export",
     "django_q",
     "axes",
     "ims",
@@ -288,10 +287,8 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = int(
 )
 IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", 100))
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", 500))
-# Exports: text cells are made formula-safe by ims.kits.exports (not by import-export's own
-# IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT, see there); control characters that XLSX cannot hold
-# are replaced instead of failing the export.
-IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+# Exports: text cells are made formula-safe by ims.kits.exports; control characters that XLSX
+# cannot hold are replaced instead of failing the export (inventory.imports.exports).
 
 # Receipts above ordered quantity by more than this share are flagged as over-receipt.
 RECEIVING_OVER_RECEIPT_TOLERANCE_PERCENT = Decimal(

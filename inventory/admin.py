@@ -7,11 +7,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.html import format_html, format_html_join
-from import_export.admin import ExportMixin, ImportExportModelAdmin, ImportMixin
 
 from inventory.errors import StockConflict
 from inventory.imports.admin import ImportAdminMixin
-from inventory.imports.base import adopt
 from inventory.models import (
     BinStock,
     CycleCount,
@@ -29,14 +27,17 @@ from inventory.models import (
     Warehouse,
     WarehouseStock,
 )
-from inventory.resources import (
-    BinStockExportResource,
-    LocationResource,
-    OpeningStockResource,
-    SkuResource,
-)
 from inventory.services import location_create, sku_create, warehouse_create
 from inventory.services.catalog import sku_update, warehouse_update
+
+
+def adopt(instance, saved) -> None:
+    """Make the form's instance the row a service just saved (for the admin log)."""
+    instance.pk = saved.pk
+    for field in type(saved)._meta.concrete_fields:
+        setattr(instance, field.attname, getattr(saved, field.attname))
+    instance._state.adding = False
+    instance._state.db = saved._state.db
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -89,8 +90,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sku)
-class SkuAdmin(ImportAdminMixin, ImportExportModelAdmin, ServiceAdmin):
-    resource_classes = [SkuResource]
+class SkuAdmin(ImportAdminMixin, ServiceAdmin):
     import_kind = "skus"
     list_display = ["code", "name", "barcode", "lot_tracked", "active", "created_at"]
     list_filter = ["active", "lot_tracked"]
@@ -129,11 +129,10 @@ class WarehouseAdmin(ServiceAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(ImportAdminMixin, ImportExportModelAdmin, ServiceAdmin):
+class LocationAdmin(ImportAdminMixin, ServiceAdmin):
     """Locations are made by location_create (it writes the materialised path); afterwards only
     the walking cost and the capacity change, since the path depends on the code and parent."""
 
-    resource_classes = [LocationResource]
     import_kind = "locations"
     list_display = [
         "code",
@@ -192,10 +191,9 @@ class LotAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BinStock)
-class BinStockAdmin(ImportAdminMixin, ImportMixin, ExportMixin, ReadOnlyAdmin):
+class BinStockAdmin(ImportAdminMixin, ReadOnlyAdmin):
     """Opening stock imports here: each row is a stock adjustment ("opening stock")."""
 
-    resource_classes = [OpeningStockResource]
     import_kind = "stock"
     skip_admin_log = True  # the rows are ledger movements, not admin edits of this table
     list_display = ["sku", "location", "lot", "quantity", "updated_at"]
@@ -209,8 +207,6 @@ class BinStockAdmin(ImportAdminMixin, ImportMixin, ExportMixin, ReadOnlyAdmin):
         "lot__lot_number",
     ]
 
-    def get_export_resource_classes(self, request):
-        return [BinStockExportResource]
 
 
 @admin.register(WarehouseStock)

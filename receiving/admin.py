@@ -5,7 +5,6 @@ purchase orders import from CSV/XLSX with django-import-export's dry-run preview
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from import_export.admin import ExportMixin, ImportExportModelAdmin, ImportMixin
 
 from inventory.admin import ImportAdminMixin, ReadOnlyAdmin, ServiceAdmin
 from inventory.errors import StockConflict
@@ -18,11 +17,6 @@ from receiving.models import (
     ReceiptLine,
     Supplier,
 )
-from receiving.resources import (
-    PurchaseOrderLineExportResource,
-    PurchaseOrderResource,
-    SupplierResource,
-)
 from receiving.services import (
     purchase_order_cancel,
     purchase_order_close,
@@ -33,8 +27,7 @@ from receiving.services import (
 
 
 @admin.register(Supplier)
-class SupplierAdmin(ImportAdminMixin, ImportExportModelAdmin, ServiceAdmin):
-    resource_classes = [SupplierResource]
+class SupplierAdmin(ImportAdminMixin, ServiceAdmin):
     list_display = ["code", "name", "email", "created_at"]
     search_fields = ["code", "name", "email"]
     fields = ["code", "name", "email"]
@@ -79,11 +72,10 @@ def _transition(service, verb):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(ImportAdminMixin, ImportMixin, ExportMixin, ReadOnlyAdmin):
+class PurchaseOrderAdmin(ImportAdminMixin, ReadOnlyAdmin):
     """Purchase orders are created by the API, the import (one row per line) and the
     replenishment screens; here they are read, imported, and moved through their statuses."""
 
-    resource_classes = [PurchaseOrderResource]
     skip_admin_log = True  # rows are PO lines created by a service, not admin edits
     list_display = ["number", "supplier", "warehouse", "status", "expected_date", "created_at"]
     list_filter = ["status", "warehouse", "supplier"]
@@ -100,8 +92,6 @@ class PurchaseOrderAdmin(ImportAdminMixin, ImportMixin, ExportMixin, ReadOnlyAdm
     def has_transition_permission(self, request):
         return request.user.has_perm("receiving.change_purchaseorder")
 
-    def get_export_resource_classes(self, request):
-        return [PurchaseOrderLineExportResource]
 
     def get_export_queryset(self, request):
         return PurchaseOrderLine.objects.filter(

@@ -2,20 +2,17 @@
 screens and API, which run the services) and the alerts and digests they raise."""
 
 from django.contrib import admin
-from import_export.admin import ExportMixin, ImportMixin
 
 from inventory.admin import ReadOnlyAdmin
 from inventory.imports.admin import ImportAdminMixin
 from replenishment.models import AlertDigest, ReorderRule, ReplenishmentAlert
-from replenishment.resources import ReorderRuleExportResource, ReorderRuleResource
 
 
 @admin.register(ReorderRule)
-class ReorderRuleAdmin(ImportAdminMixin, ImportMixin, ExportMixin, ReadOnlyAdmin):
+class ReorderRuleAdmin(ImportAdminMixin, ReadOnlyAdmin):
     """Rules change through the replenishment screens and API (their service re-arms them);
     here they are read, imported and exported (kind `reorder_rules`)."""
 
-    resource_classes = [ReorderRuleResource]
 
     list_display = [
         "sku",
@@ -31,8 +28,6 @@ class ReorderRuleAdmin(ImportAdminMixin, ImportMixin, ExportMixin, ReadOnlyAdmin
     list_select_related = ["sku", "warehouse", "supplier"]
     search_fields = ["sku__code", "sku__name", "supplier__code"]
 
-    def get_export_resource_classes(self, request):
-        return [ReorderRuleExportResource]
 
 
 @admin.register(ReplenishmentAlert)

@@ -1,22 +1,23 @@
-"""Uploaded bytes → a tablib Dataset, through django-import-export's own formats (CSV, XLSX).
+"""Uploaded bytes → a stream of rows (CSV and XLSX), never the whole file as Python objects.
 
 Anything that cannot be read is a ValidationError on the `file` field, never a crash. The
 limits (inventory.imports.limits) are checked first: `preflight` before any parsing, and the
 row cap again while an XLSX sheet is read (a sheet may declare no dimension, or a false one).
+Rows are numbered as a spreadsheet shows them: the header is row 1.
 """
 
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import openpyxl
-import tablib
 from django.core.exceptions import ValidationError
-from import_export.formats.base_formats import CSV, XLSX
 
 from inventory.imports.limits import check_size, check_xlsx, count_csv_rows, max_rows, too_many_rows
 
-FORMATS = {"csv": CSV, "xlsx": XLSX}
+FORMATS = ("csv", "xlsx")
 _ZIP_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
 
 
@@ -43,7 +44,7 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _invalid("The CSV file is not UTF-8 text.")
+    raise _invalid("The CSV file is neither UTF-8 nor Windows-1252 text.")
 
 
 def _delimiter(text: str) -> str:
@@ -65,55 +66,83 @@ def preflight(*, content: bytes, file_format: str) -> int | None:
         raise _invalid(f"The file could not be read ({exc}).") from None
 
 
-def _read_xlsx(content: bytes) -> tablib.Dataset:
-    """The active sheet, row by row, as many rows as it holds (not as it declares) up to the
-    row cap; rows are cut or padded to the header's width."""
-    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+def is_blank_row(row) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+@dataclass
+class Table:
+    """The header and a one-pass iterator of (row number, cells) over the rows that hold
+    anything; cells are cut or padded to the header's width."""
+
+    headers: list[str]
+    rows: Iterator[tuple[int, list]]
+
+
+def open_table(*, content: bytes, file_format: str) -> Table:
+    if file_format not in FORMATS:
+        raise _invalid(f"Unknown file format '{file_format}'; upload CSV or XLSX.")
+    preflight(content=content, file_format=file_format)
+    if not content.strip():
+        raise _invalid("The file is empty: the first row must name the columns.")
+    rows = _xlsx_rows(content) if file_format == "xlsx" else _csv_rows(content)
+    try:
+        header = next(rows, None)
+    except ValidationError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise _invalid("The file could not be read as an XLSX workbook.") from None
+    except Exception as exc:  # csv.Error and openpyxl's own errors: unreadable input
+        raise _invalid(f"The file could not be read ({exc.__class__.__name__}).") from None
+    headers = [str(cell if cell is not None else "").strip() for cell in header or []]
+    if not any(headers):
+        raise _invalid("The file is empty: the first row must name the columns.")
+    return Table(headers=headers, rows=_numbered(rows, len(headers)))
+
+
+def _numbered(rows: Iterator[list], width: int) -> Iterator[tuple[int, list]]:
+    limit = max_rows()
+    for number, row in enumerate(_guarded(rows), start=2):
+        if number - 1 > limit:
+            raise too_many_rows()
+        if is_blank_row(row):
+            continue
+        # cells past the header have no column name: ignored
+        yield number, (list(row) + [None] * width)[:width]
+
+
+def _guarded(rows: Iterator[list]) -> Iterator[list]:
+    try:
+        yield from rows
+    except csv.Error as exc:
+        raise _invalid(f"The file could not be read ({exc}).") from None
+
+
+def _csv_rows(content: bytes) -> Iterator[list]:
+    text = _decode(content)
+    return csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list]:
+    """The active sheet, row by row, as many rows as it holds (not as it declares)."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise _invalid("The file could not be read as an XLSX workbook.") from None
     try:
         sheet = book.active
         sheet.reset_dimensions()  # read what is there: no padding out to a declared dimension
-        rows = sheet.iter_rows(values_only=True)
-        headers = list(next(rows))
-        width = len(headers)
-        dataset = tablib.Dataset(headers=headers)
-        limit = max_rows()
-        for number, row in enumerate(rows, start=1):
-            if number > limit:
-                raise too_many_rows()
-            # cells past the header have no column name: ignored, as the resources would
-            dataset.append((list(row) + [None] * width)[:width])
-        return dataset
+        yield from sheet.iter_rows(values_only=True)
     finally:
         book.close()
 
 
-def read_dataset(*, content: bytes, file_format: str) -> tablib.Dataset:
-    if file_format not in FORMATS:
-        raise _invalid(f"Unknown file format '{file_format}'; upload CSV or XLSX.")
-    preflight(content=content, file_format=file_format)
-    try:
-        if file_format == "xlsx":
-            dataset = _read_xlsx(content)
-        else:
-            text = _decode(content)
-            dataset = CSV().create_dataset(text, delimiter=_delimiter(text))
-    except ValidationError:
-        raise
-    except tablib.InvalidDimensions:
-        raise _invalid("A row has more cells than the header has column names.") from None
-    except (zipfile.BadZipFile, KeyError, StopIteration, OSError):
-        raise _invalid("The file could not be read as an XLSX workbook.") from None
-    except Exception as exc:  # csv.Error and openpyxl's own errors: unreadable input
-        raise _invalid(f"The file could not be read ({exc.__class__.__name__}).") from None
-    if not dataset.headers or not any(str(h or "").strip() for h in dataset.headers):
-        raise _invalid("The file is empty: the first row must name the columns.")
-    return dataset
-
-
-def data_row_count(dataset: tablib.Dataset) -> int:
-    """Rows that hold anything (spreadsheets often carry trailing empty rows)."""
-    return sum(1 for row in dataset if not is_blank_row(row))
-
-
-def is_blank_row(row) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+def file_sample(*, content: bytes, file_format: str, rows: int = 3) -> tuple[list[str], list[list]]:
+    """The header and the first `rows` rows (for the mapping screen)."""
+    table = open_table(content=content, file_format=file_format)
+    sample = []
+    for _, cells in table.rows:
+        sample.append(cells)
+        if len(sample) >= rows:
+            break
+    return table.headers, sample

@@ -3,7 +3,7 @@
 An app registers a kind with one line, on its resource class, in its own `resources.py`:
 
     @register_import("purchase_orders", label="Purchase orders", roles=PURCHASING_ROLES)
-    class PurchaseOrderResource(ImportResource, resources.Resource): ...
+    class PurchaseOrderImport(TableImport): ...
 
 Every installed app's `resources` module is imported the first time the registry is read
 (as the admin discovers `admin.py`), so no central list needs editing.
@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.module_loading import autodiscover_modules
 
 from ims.kits.roles import Role, roles_of
+from inventory.imports.kind import TableImport
 
 DEFAULT_ROLES = frozenset({Role.ADMIN.value, Role.MANAGER.value})
 
@@ -23,12 +24,16 @@ DEFAULT_ROLES = frozenset({Role.ADMIN.value, Role.MANAGER.value})
 @dataclass(frozen=True)
 class ImportKind:
     name: str
-    resource_class: type
+    table: TableImport
     label: str
-    roles: frozenset[str]
+    roles: frozenset[str]  # who may import
+    export_roles: frozenset[str]  # who may export (PRODUCT.md: viewers export every kind)
 
     def allows(self, user) -> bool:
         return bool(roles_of(user) & self.roles)
+
+    def allows_export(self, user) -> bool:
+        return bool(roles_of(user) & self.export_roles)
 
 
 _kinds: dict[str, ImportKind] = {}
@@ -36,22 +41,24 @@ _discovered = False
 
 
 def register_import(name: str, *, label: str | None = None, roles: Iterable[str] = DEFAULT_ROLES):
-    """Class decorator: files of kind `name` are read by the decorated resource. `roles` are the
+    """Class decorator: files of kind `name` are read by the decorated TableImport. `roles` are the
     roles (ims.kits.roles.Role) allowed to import them; superusers hold every role."""
 
-    def decorator(resource_class: type) -> type:
+    def decorator(table_class: type[TableImport]) -> type[TableImport]:
         existing = _kinds.get(name)
-        if existing is not None and existing.resource_class.__qualname__ != (
-            resource_class.__qualname__
-        ):
+        if existing is not None and type(existing.table).__qualname__ != table_class.__qualname__:
             raise ValueError(f"Import kind {name!r} is already registered.")
+        table = table_class()
+        table.name = name
+        table.label = label or name.replace("_", " ").capitalize()
         _kinds[name] = ImportKind(
             name=name,
-            resource_class=resource_class,
+            table=table,
             label=label or name.replace("_", " ").capitalize(),
             roles=frozenset(str(role) for role in roles),
+            export_roles=frozenset(str(role) for role in roles) | {Role.VIEWER.value},
         )
-        return resource_class
+        return table_class
 
     return decorator
 

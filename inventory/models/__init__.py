@@ -17,7 +17,7 @@ from inventory.models.counts import (
     CycleCount,
     CycleCountLine,
 )
-from inventory.models.imports import ImportJob, ImportStatus
+from inventory.models.imports import ImportJob, ImportMapping, ImportStatus
 from inventory.models.slotting import (
     MoveTask,
     MoveTaskStatus,
@@ -46,6 +46,7 @@ __all__ = [
     "CycleCount",
     "CycleCountLine",
     "ImportJob",
+    "ImportMapping",
     "ImportStatus",
     "Location",
     "LocationType",

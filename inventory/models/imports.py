@@ -6,10 +6,12 @@ from django.db.models import F, Q
 
 
 class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"  # the import screen's file, waiting for its mapping
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class ImportJob(models.Model):
@@ -25,9 +27,13 @@ class ImportJob(models.Model):
     file_name = models.CharField(max_length=255, blank=True)
     file_format = models.CharField(max_length=8)
     content = models.BinaryField(editable=False)
+    mapping = models.JSONField(default=dict, blank=True)  # file column → ours
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     rows_valid = models.PositiveIntegerField(default=0)
+    rows_create = models.PositiveIntegerField(default=0)
+    rows_update = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
     errors = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -50,3 +56,20 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.kind}, {self.status})"
+
+
+class ImportMapping(models.Model):
+    """The column mapping a user last used for a kind: suggested again for their next file."""
+
+    kind = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "user"], name="importmapping_kind_user_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} mapping of {self.user}"
