@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory.views import accuracy, counts, slotting, stock
+from inventory.views import accuracy, counts, exports, imports, slotting, stock
 
 urlpatterns = [
     path("stock/", stock.stock_search, name="stock-search"),
@@ -8,4 +8,6 @@ urlpatterns = [
     *counts.urlpatterns,
     *slotting.urlpatterns,
     *accuracy.urlpatterns,
+    *imports.urlpatterns,
+    *exports.urlpatterns,
 ]

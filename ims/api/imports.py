@@ -1,5 +1,7 @@
-"""Imports (API.md "Imports"): upload a CSV or XLSX file of one kind; small files run inline,
-large ones in django-q2. A file with any bad row applies nothing and lists every bad row."""
+"""Imports (API.md "Imports"): upload a CSV or XLSX file of one kind, with an optional column
+`mapping`; small files run inline, large ones in django-q2 (progress in rows_done, cancel). A
+file with any bad row applies nothing and lists every bad row; a dry run (a preview) says how
+many rows it would create and update, and can then be applied."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -11,9 +13,10 @@ from rest_framework.response import Response
 
 from ims.kits.roles import IMPORTS
 from ims.kits.schema import IMSAutoSchema
-from inventory.imports import import_kinds
-from inventory.imports.jobs import import_job_submit
+from inventory.imports import import_kind, import_kinds
+from inventory.imports.jobs import import_job_apply, import_job_cancel, import_job_submit
 from inventory.imports.limits import max_file_bytes, too_large_message
+from inventory.imports.mapping import mapping_clean
 from inventory.models import ImportJob
 
 
@@ -40,6 +43,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "rows_total",
             "rows_done",
             "rows_valid",
+            "rows_create",
+            "rows_update",
+            "mapping",
+            "cancel_requested",
             "errors",
             "created_by",
             "created_at",
@@ -53,6 +60,12 @@ class ImportCreateSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="skus, locations, stock, and kinds other apps add.")
     file = serializers.FileField(help_text="CSV (UTF-8, comma or semicolon) or XLSX.")
     dry_run = serializers.BooleanField(default=False)
+    mapping = serializers.JSONField(
+        required=False,
+        binary=True,  # a multipart field: JSON text
+        help_text='JSON object from the file\'s column names to ours, e.g. {"Variant SKU": '
+        '"code", "Title": "name"}; "" ignores a column.',
+    )
 
     def validate_kind(self, value):
         kinds = import_kinds()
@@ -66,6 +79,14 @@ class ImportCreateSerializer(serializers.Serializer):
         if value.size > max_file_bytes():
             raise serializers.ValidationError(too_large_message())
         return value
+
+    def validate(self, attrs):
+        if "mapping" in attrs:
+            try:
+                attrs["mapping"] = mapping_clean(import_kind(attrs["kind"]).table, attrs["mapping"])
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict) from None
+        return attrs
 
 
 # The multipart envelope around the file (boundaries, the other fields) stays well under this.
@@ -128,6 +149,7 @@ class ImportListCreateView(generics.ListAPIView):
             file_name=upload.name,
             content=upload.read(),
             dry_run=data["dry_run"],
+            mapping=data.get("mapping"),
             user=request.user,
         )
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
@@ -144,3 +166,47 @@ class ImportDetailView(generics.RetrieveAPIView):
     @extend_schema(summary="Progress and result of an import")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class _JobActionView(generics.GenericAPIView):
+    """A POST on one job the user sees and whose kind they may import."""
+
+    schema = IMSAutoSchema()
+    serializer_class = ImportJobSerializer
+    roles = {"post": IMPORTS}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ImportJob.objects.none()
+        return _visible_jobs(self.request.user)
+
+    def job(self) -> ImportJob:
+        job = self.get_object()
+        if not import_kinds()[job.kind].allows(self.request.user):
+            raise PermissionDenied(f"You may not import {job.kind}.")
+        return job
+
+
+class ImportCancelView(_JobActionView):
+    @extend_schema(
+        summary="Cancel an import",
+        description="A queued import is cancelled at once; a running one stops at its next "
+        "progress report and applies nothing. A finished import answers 409.",
+        request=None,
+        responses={200: ImportJobSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        return Response(ImportJobSerializer(import_job_cancel(job=self.job())).data)
+
+
+class ImportApplyView(_JobActionView):
+    @extend_schema(
+        summary="Apply a previewed import",
+        description="Runs the file of a successful dry run (same mapping) for real, as a new "
+        "import: 201 with that import. Anything but a successful dry run answers 409.",
+        request=None,
+        responses={201: ImportJobSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        job = import_job_apply(job=self.job(), user=request.user)
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)

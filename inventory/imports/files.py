@@ -101,12 +101,13 @@ def open_table(*, content: bytes, file_format: str) -> Table:
 
 
 def _numbered(rows: Iterator[list], width: int) -> Iterator[tuple[int, list]]:
-    limit = max_rows()
+    limit, held = max_rows(), 0
     for number, row in enumerate(_guarded(rows), start=2):
-        if number - 1 > limit:
-            raise too_many_rows()
         if is_blank_row(row):
             continue
+        held += 1
+        if held > limit:
+            raise too_many_rows()
         # cells past the header have no column name: ignored
         yield number, (list(row) + [None] * width)[:width]
 

@@ -231,15 +231,58 @@ def import_job_cancel(*, job: ImportJob) -> ImportJob:
 
 
 def import_job_apply(*, job: ImportJob, user=None) -> ImportJob:
-    """Apply a previewed file: a new job with the same file and mapping, not a dry run."""
+    """Apply a previewed file: a new job with the same file and mapping, not a dry run. A
+    preview applies once (the preview's row is locked while it is checked, so a double click
+    cannot import opening stock twice); to apply the file again, preview it again."""
     if not job.dry_run or job.status != ImportStatus.SUCCEEDED:
         raise InvalidState(
             f"Import #{job.pk} is not a successful preview: upload the file again to apply it."
         )
-    return import_job_submit(
+    with transaction.atomic():
+        ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk").first()
+        applied = import_job_applied_as(job)
+        if applied is not None:
+            raise InvalidState(f"Import #{job.pk} was applied already, as import #{applied.pk}.")
+        return import_job_submit(
+            kind=job.kind,
+            file_name=job.file_name,
+            content=bytes(job.content),
+            mapping=job.mapping,
+            user=user or job.created_by,
+        )
+
+
+def import_job_applied_as(job: ImportJob) -> ImportJob | None:
+    """The job that applied this preview, if any: the same kind, file name, mapping and
+    uploader, not a dry run, made after the preview finished."""
+    if not job.dry_run or job.finished_at is None:
+        return None
+    later = ImportJob.objects.defer("content").filter(
         kind=job.kind,
+        dry_run=False,
         file_name=job.file_name,
-        content=bytes(job.content),
+        created_by_id=job.created_by_id,
+        created_at__gte=job.finished_at,
+    )
+    return next((run for run in later.order_by("pk") if run.mapping == job.mapping), None)
+
+
+def import_job_remap(*, job: ImportJob, user=None) -> ImportJob:
+    """The file of a finished job again, as a new job `uploaded`, to be given another mapping
+    (the import screen's "Change the mapping": no second upload). The old job's mapping comes
+    along as the new one's starting point; the old job is left as it was."""
+    if job.status not in FINISHED:
+        raise InvalidState(f"Import #{job.pk} is {job.status}: wait until it has finished.")
+    content = bytes(job.content)
+    estimate = preflight(content=content, file_format=job.file_format)
+    return ImportJob.objects.create(
+        kind=job.kind,
+        status=ImportStatus.UPLOADED,
+        dry_run=True,
+        file_name=job.file_name,
+        file_format=job.file_format,
+        content=content,
         mapping=job.mapping,
-        user=user or job.created_by,
+        rows_total=estimate or 0,
+        created_by=acting_user(user),
     )

@@ -47,9 +47,7 @@ def mapping_clean(table: TableImport, mapping) -> dict[str, str]:
     fed = [target for target in cleaned.values() if target]
     twice = sorted({target for target in fed if fed.count(target) > 1})
     if twice:
-        raise ValidationError(
-            {"mapping": f"More than one file column maps to {', '.join(twice)}."}
-        )
+        raise ValidationError({"mapping": f"More than one file column maps to {', '.join(twice)}."})
     return cleaned
 
 
@@ -77,7 +75,9 @@ def columns_of_file(
 
 def missing_columns(table: TableImport, read: list[tuple[int, Column]]) -> list[str]:
     present = {column.name for _, column in read}
-    return [column.name for column in table.columns if column.required and column.name not in present]
+    return [
+        column.name for column in table.columns if column.required and column.name not in present
+    ]
 
 
 def mapping_suggest(
