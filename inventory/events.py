@@ -133,6 +133,39 @@ def availability_changed(
             listener.handle(sku=sku, warehouse=warehouse, ids=ids)
 
 
+def availability_changed_bulk(*, pairs: str, chunk: int = 200) -> int:
+    """`availability_changed` for every (sku_id, warehouse_id) row of `pairs` (a table or a
+    parenthesised subquery with those columns) that some listener listens to, in key order: one
+    query finds those pairs, however many there are (each listener's SQL is correlated to the
+    pair through its two parameters), then the usual per-pair work for the few listened ones.
+    Returns how many pairs were heard."""
+    listened = " OR ".join(
+        f"EXISTS ({known.sql % ('changed.sku_id', 'changed.warehouse_id')})"
+        for known in _availability
+    )
+    if not listened:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT changed.sku_id, changed.warehouse_id FROM {pairs} changed WHERE {listened}"
+        )
+        keys = sorted(set(cursor.fetchall()))
+    if not keys:
+        return 0
+    skus = Sku.objects.in_bulk({sku_id for sku_id, _ in keys})
+    warehouses = Warehouse.objects.in_bulk({warehouse_id for _, warehouse_id in keys})
+    for start in range(0, len(keys), chunk):
+        some = keys[start : start + chunk]
+        sql, params = listeners_sql(some)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = listeners_by_key(cursor.fetchall())
+        for key in some:
+            sku, warehouse = skus[key[0]], warehouses[key[1]]
+            availability_changed(sku=sku, warehouse=warehouse, listeners=found[key])
+    return len(keys)
+
+
 def incoming_changed(*, keys: Iterable[Key]) -> None:
     """Open purchase-order quantities changed for these pairs (inside the caller's
     transaction): every incoming handler hears it, in registration order."""

@@ -95,15 +95,17 @@ def pytest_collection_modifyitems(config, items):
         for prefix, group in _SHARED.items():
             if path.startswith(prefix):
                 item.add_marker(pytest.mark.xdist_group(group))
-                _restore_after_flush(item)
+        _restore_after_flush(item)
 
 
 def _restore_after_flush(item) -> None:
     """A transactional test empties every table when it ends (the schedules and role groups
     the migrations wrote, too). pytest-django runs such tests after all others, but xdist may
-    run a group of them in the middle of a worker's share. These are marked for a serialized
-    rollback (so the test database's contents are serialized once, at setup) and
-    `pytest_runtest_teardown` below loads that data back after each of them."""
+    run a group of them in the middle of a worker's share. Every transactional test is marked
+    for a serialized rollback (so the test database's contents are serialized once, at setup,
+    and its closing flush does not re-create content types under new ids, which the next
+    serialized test's load would collide with) and `pytest_runtest_teardown` below loads that
+    data back after each of them."""
     marker = item.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))
@@ -117,7 +119,8 @@ _RESTORE = pytest.StashKey[bool]()
 def pytest_runtest_teardown(item, nextitem):
     result = yield  # the fixtures are torn down: the flush has run
     contents = getattr(connection, "_test_serialized_contents", None)
-    if item.stash.get(_RESTORE, False) and contents:
+    # After the session's last test the test database itself is gone: nothing to restore.
+    if item.stash.get(_RESTORE, False) and contents and nextitem is not None:
         with item.config.stash[blocking_manager_key].unblock():
             connection.creation.deserialize_db_from_string(contents)
     return result

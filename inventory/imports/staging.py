@@ -97,10 +97,10 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
 
 @contextmanager
 def staged(name: str, columns: Sequence[tuple[str, str]]):
+    """The staging table for the length of the block. It is dropped only when the block ends
+    normally: on an error the transaction (or savepoint) that created it rolls back and takes it
+    along, and a DROP would only hide the real error behind "transaction is aborted"."""
     stage = Stage(name, columns)
     stage.create()
-    try:
-        yield stage
-    finally:
-        if not connection.needs_rollback:
-            stage.drop()
+    yield stage
+    stage.drop()
