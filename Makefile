@@ -39,9 +39,10 @@ test: setup
 bench: setup
 	$(BIN)/python -m bench
 
-# One benchmark alone: `make bench-accuracy` runs bench/accuracy.py (`python -m bench accuracy`).
+# One benchmark alone: `make bench-accuracy` runs bench/accuracy.py (`python -m bench accuracy`);
+# options go in BENCH_ARGS: `make bench-imports BENCH_ARGS="--plain-rows 5000"`.
 bench-%: setup
-	$(BIN)/python -m bench $*
+	$(BIN)/python -m bench $* $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

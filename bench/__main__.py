@@ -1,7 +1,10 @@
 """Run every benchmark module in bench/ (or the ones named on the command line). A module that
-fails prints its traceback and the rest still run; the exit status says whether any failed."""
+fails prints its traceback and the rest still run; the exit status says whether any failed.
+Options after the names (`python -m bench imports --plain-rows 5000`) are left in sys.argv for
+the modules to read."""
 
 import importlib
+import itertools
 import pkgutil
 import sys
 import time
@@ -11,7 +14,7 @@ import bench
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(
+    names = list(itertools.takewhile(lambda arg: not arg.startswith("-"), argv)) or sorted(
         info.name for info in pkgutil.iter_modules(bench.__path__) if not info.name.startswith("_")
     )
     bench.setup()
