@@ -33,6 +33,7 @@ NAV = [
     ("Velocity", "velocity-list", roles.READ_STOCK),
     ("Channels", "channel-list", roles.CHANNEL_READ),
     ("Alerts", "replenishment-alerts", roles.BUYING_READ),
+    ("Imports", "import-jobs", roles.IMPORTS),
 ]
 # Count badges beside NAV entries: url name → dotted path of a function of `warehouses` (the
 # ids the user sees through the entry's roles; None: all) returning a number (0 shows no

@@ -1,6 +1,7 @@
 """The Django admin for inventory: catalog and places are edited through the services, stock
 tables are read-only (stock changes only through services, which write the ledger), and SKUs,
-locations and opening stock import from CSV/XLSX with django-import-export's dry-run preview.
+locations and opening stock import from CSV/XLSX through the import flow (inventory.imports.admin):
+column mapping, a preview with every bad row, then apply.
 """
 
 from django.contrib import admin
@@ -15,6 +16,7 @@ from inventory.models import (
     CycleCount,
     CycleCountLine,
     ImportJob,
+    ImportMapping,
     Location,
     LocationType,
     Lot,
@@ -208,7 +210,6 @@ class BinStockAdmin(ImportAdminMixin, ReadOnlyAdmin):
     ]
 
 
-
 @admin.register(WarehouseStock)
 class WarehouseStockAdmin(ReadOnlyAdmin):
     list_display = ["sku", "warehouse", "on_hand", "reserved", "available", "updated_at"]
@@ -384,3 +385,14 @@ class ImportJobAdmin(ReadOnlyAdmin):
         return request.user.has_perm("inventory.delete_importjob") and (
             obj is None or obj.status in ("succeeded", "failed")
         )
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(ReadOnlyAdmin):
+    """The column mapping each person last used per kind (suggested again on their next file):
+    written by the import screens, read here."""
+
+    list_display = ["user", "kind", "updated_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "kind"]

@@ -1,7 +1,8 @@
 """The Django admin for receiving: suppliers edited through the services; purchase orders,
 receipts, discrepancies and put-away tasks read-only (they change through the services, which
 move stock and write the ledger), with admin actions that call those services; suppliers and
-purchase orders import from CSV/XLSX with django-import-export's dry-run preview."""
+purchase orders import from CSV/XLSX through the import flow (inventory.imports.admin): column
+mapping, a preview with every bad row, then apply."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from receiving.services import (
 
 @admin.register(Supplier)
 class SupplierAdmin(ImportAdminMixin, ServiceAdmin):
+    import_kind = "suppliers"
     list_display = ["code", "name", "email", "created_at"]
     search_fields = ["code", "name", "email"]
     fields = ["code", "name", "email"]
@@ -76,6 +78,7 @@ class PurchaseOrderAdmin(ImportAdminMixin, ReadOnlyAdmin):
     """Purchase orders are created by the API, the import (one row per line) and the
     replenishment screens; here they are read, imported, and moved through their statuses."""
 
+    import_kind = "purchase_orders"
     skip_admin_log = True  # rows are PO lines created by a service, not admin edits
     list_display = ["number", "supplier", "warehouse", "status", "expected_date", "created_at"]
     list_filter = ["status", "warehouse", "supplier"]
@@ -91,12 +94,6 @@ class PurchaseOrderAdmin(ImportAdminMixin, ReadOnlyAdmin):
 
     def has_transition_permission(self, request):
         return request.user.has_perm("receiving.change_purchaseorder")
-
-
-    def get_export_queryset(self, request):
-        return PurchaseOrderLine.objects.filter(
-            purchase_order__in=super().get_export_queryset(request)
-        )
 
 
 class ReceiptLineInline(admin.TabularInline):

@@ -13,7 +13,7 @@ class ReorderRuleAdmin(ImportAdminMixin, ReadOnlyAdmin):
     """Rules change through the replenishment screens and API (their service re-arms them);
     here they are read, imported and exported (kind `reorder_rules`)."""
 
-
+    import_kind = "reorder_rules"
     list_display = [
         "sku",
         "warehouse",
@@ -27,7 +27,6 @@ class ReorderRuleAdmin(ImportAdminMixin, ReadOnlyAdmin):
     list_filter = ["warehouse", "armed"]
     list_select_related = ["sku", "warehouse", "supplier"]
     search_fields = ["sku__code", "sku__name", "supplier__code"]
-
 
 
 @admin.register(ReplenishmentAlert)

@@ -4,7 +4,6 @@ file with any bad row applies nothing and lists every bad row; a dry run (a prev
 many rows it would create and update, and can then be applied."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -18,6 +17,7 @@ from inventory.imports.jobs import import_job_apply, import_job_cancel, import_j
 from inventory.imports.limits import max_file_bytes, too_large_message
 from inventory.imports.mapping import mapping_clean
 from inventory.models import ImportJob
+from inventory.selectors.imports import import_jobs_visible
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -104,15 +104,6 @@ def refuse_oversized_body(request) -> None:
         raise DjangoValidationError({"file": too_large_message()})
 
 
-def _visible_jobs(user):
-    """A user sees their own jobs and every job of a kind they may import."""
-    jobs = ImportJob.objects.defer("content").select_related("created_by")
-    if user.is_superuser:
-        return jobs
-    kinds = [name for name, kind in import_kinds().items() if kind.allows(user)]
-    return jobs.filter(Q(created_by=user) | Q(kind__in=kinds))
-
-
 class ImportListCreateView(generics.ListAPIView):
     schema = IMSAutoSchema()
     serializer_class = ImportJobSerializer
@@ -121,7 +112,7 @@ class ImportListCreateView(generics.ListAPIView):
     roles = {"get": IMPORTS, "post": IMPORTS}  # each kind narrows it (its ImportKind.roles)
 
     def get_queryset(self):
-        return _visible_jobs(self.request.user)
+        return import_jobs_visible(self.request.user)
 
     @extend_schema(summary="Import jobs, newest first")
     def get(self, request, *args, **kwargs):
@@ -161,7 +152,7 @@ class ImportDetailView(generics.RetrieveAPIView):
     roles = {"get": IMPORTS}
 
     def get_queryset(self):
-        return _visible_jobs(self.request.user)
+        return import_jobs_visible(self.request.user)
 
     @extend_schema(summary="Progress and result of an import")
     def get(self, request, *args, **kwargs):
@@ -178,7 +169,7 @@ class _JobActionView(generics.GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ImportJob.objects.none()
-        return _visible_jobs(self.request.user)
+        return import_jobs_visible(self.request.user)
 
     def job(self) -> ImportJob:
         job = self.get_object()

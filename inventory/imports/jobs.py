@@ -239,32 +239,27 @@ def import_job_apply(*, job: ImportJob, user=None) -> ImportJob:
             f"Import #{job.pk} is not a successful preview: upload the file again to apply it."
         )
     with transaction.atomic():
-        ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk").first()
-        applied = import_job_applied_as(job)
-        if applied is not None:
-            raise InvalidState(f"Import #{job.pk} was applied already, as import #{applied.pk}.")
-        return import_job_submit(
+        preview = ImportJob.objects.select_for_update().defer("content").get(pk=job.pk)
+        if preview.applied_as_id is not None:
+            raise InvalidState(
+                f"Import #{job.pk} was applied already, as import #{preview.applied_as_id}."
+            )
+        applied = import_job_submit(
             kind=job.kind,
             file_name=job.file_name,
             content=bytes(job.content),
             mapping=job.mapping,
             user=user or job.created_by,
         )
+        ImportJob.objects.filter(pk=job.pk).update(applied_as=applied)
+        return applied
 
 
 def import_job_applied_as(job: ImportJob) -> ImportJob | None:
-    """The job that applied this preview, if any: the same kind, file name, mapping and
-    uploader, not a dry run, made after the preview finished."""
-    if not job.dry_run or job.finished_at is None:
+    """The job that applied this preview, if any."""
+    if job.applied_as_id is None:
         return None
-    later = ImportJob.objects.defer("content").filter(
-        kind=job.kind,
-        dry_run=False,
-        file_name=job.file_name,
-        created_by_id=job.created_by_id,
-        created_at__gte=job.finished_at,
-    )
-    return next((run for run in later.order_by("pk") if run.mapping == job.mapping), None)
+    return ImportJob.objects.defer("content").filter(pk=job.applied_as_id).first()
 
 
 def import_job_remap(*, job: ImportJob, user=None) -> ImportJob:

@@ -34,6 +34,9 @@ class ImportJob(models.Model):
     rows_create = models.PositiveIntegerField(default=0)
     rows_update = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    applied_as = models.OneToOneField(  # a preview (dry run): the import that applied it
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="preview"
+    )
     errors = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

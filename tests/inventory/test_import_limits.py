@@ -159,10 +159,9 @@ def test_an_upload_just_over_the_size_limit_is_refused(api, settings):
 
 def test_the_admin_refuses_the_bomb_next_to_the_field(admin_client, parser_not_reached):
     upload = SimpleUploadedFile("skus.xlsx", bomb(), content_type=XLSX_TYPE)
-    response = admin_client.post(
-        "/admin/inventory/sku/import/", {"import_file": upload, "format": 1, "resource": 0}
-    )
-    assert response.status_code == 200
-    assert "100,000 rows" in str(response.context["form"].errors["import_file"])
+    response = admin_client.post("/admin/inventory/sku/import/", {"file": upload})
+    assert response.status_code == 400
+    assert "100,000 rows" in str(response.context["form"].errors["file"])
+    assert b'id="import-file-err"' in response.content  # written next to the field
     assert not ImportJob.objects.exists()
     assert not Sku.objects.exists()
