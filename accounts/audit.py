@@ -4,6 +4,9 @@ Services call `audit_record` inside their transaction with the values before and
 that did not change are left out, secrets are written as "••••" (set) or "" (not set), never
 their value."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from accounts.models import AuditEntry
@@ -66,19 +69,56 @@ def audit_record(
 ) -> AuditEntry | None:
     """Write one entry in the caller's transaction. An update that changed nothing writes
     nothing."""
+    _require_transaction()
+    change = AuditChange(action, object_type, getattr(obj, "pk", ""), object_repr or str(obj or ""))
+    entry = _entry(actor, change, diff(before or {}, after or {}))
+    if entry is None:
+        return None
+    entry.save()
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditChange:
+    """One change for `audit_record_many`: what `audit_record` takes besides the actor."""
+
+    action: str
+    object_type: str
+    object_id: object
+    object_repr: str
+    before: dict | None = None
+    after: dict | None = None
+
+
+def audit_record_many(*, actor, changes: Iterable[AuditChange]) -> int:
+    """`audit_record` for many changes by one actor (an import's), in one INSERT (Django splits
+    it where the database caps a statement's parameters). Returns how many entries it wrote."""
+    _require_transaction()
+    entries = []
+    for change in changes:
+        entry = _entry(actor, change, diff(change.before or {}, change.after or {}))
+        if entry is not None:
+            entries.append(entry)
+    AuditEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def _require_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record runs inside the change's transaction")
-    changes = diff(before or {}, after or {})
-    if action == "update" and not changes:
+
+
+def _entry(actor, change: AuditChange, changes: dict) -> AuditEntry | None:
+    if change.action == "update" and not changes:
         return None
     person = acting_user(actor)
     name = person.get_username() if person else str(actor or "")
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=person,
         actor_name=name[:150],
-        action=action,
-        object_type=object_type,
-        object_id=str(getattr(obj, "pk", "") or "")[:64],
-        object_repr=(object_repr or str(obj or ""))[:200],
+        action=change.action,
+        object_type=change.object_type,
+        object_id=str(change.object_id or "")[:64],
+        object_repr=change.object_repr[:200],
         changes=changes,
     )

@@ -31,6 +31,7 @@ from inventory.models import Sku, Warehouse, WarehouseStock
 from replenishment.formula import suggested_quantity
 from replenishment.models import ReorderRule, ReplenishmentAlert
 from replenishment.projection import with_projection
+from replenishment.seasons import Threshold
 
 # The rule of a SKU (first parameter) in a warehouse (second) as (sku_id, warehouse_id, rule id);
 # at most one (unique constraint). SQL by hand because it runs on every stock change;
@@ -108,7 +109,38 @@ def rule_decide(rule: ReorderRule, *, on: datetime.date) -> ReplenishmentAlert |
     rule.armed = False
     if not disarmed:
         return None
-    alert = ReplenishmentAlert(
+    alert = _alert_for(rule, threshold)
+    # ON CONFLICT DO NOTHING: an alert still open from an earlier fall stays the one open alert.
+    ReplenishmentAlert.objects.bulk_create([alert], ignore_conflicts=True)
+    return alert
+
+
+def rules_decide(rules: Iterable[ReorderRule], *, on: datetime.date) -> list[ReplenishmentAlert]:
+    """`rule_decide` for many rules at once (an import's), each annotated by `with_projection`:
+    the same decisions, written with one UPDATE re-arming, one disarming and one INSERT of the
+    alerts. The caller holds the locks of every pair and rule (module docstring), so no other
+    decider can interleave and the disarming UPDATE needs no per-rule guard."""
+    to_arm, to_disarm, alerts = [], [], []
+    for rule in rules:
+        threshold = rule.in_force(on)
+        if rule.projected > threshold.reorder_point:
+            if not rule.armed:
+                to_arm.append(rule.pk)
+                rule.armed = True
+        elif rule.armed:
+            to_disarm.append(rule.pk)
+            rule.armed = False
+            alerts.append(_alert_for(rule, threshold))
+    if to_arm:
+        ReorderRule.objects.filter(pk__in=to_arm).update(armed=True)
+    if to_disarm:
+        ReorderRule.objects.filter(pk__in=to_disarm).update(armed=False)
+    ReplenishmentAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    return alerts
+
+
+def _alert_for(rule: ReorderRule, threshold: Threshold) -> ReplenishmentAlert:
+    return ReplenishmentAlert(
         sku_id=rule.sku_id,
         warehouse_id=rule.warehouse_id,
         rule=rule,
@@ -126,9 +158,6 @@ def rule_decide(rule: ReorderRule, *, on: datetime.date) -> ReplenishmentAlert |
             pack_size=rule.pack_size,
         ),
     )
-    # ON CONFLICT DO NOTHING: an alert still open from an earlier fall stays the one open alert.
-    ReplenishmentAlert.objects.bulk_create([alert], ignore_conflicts=True)
-    return alert
 
 
 def _key_condition(keys: Iterable[tuple[int, int]]) -> Q:
@@ -177,9 +206,6 @@ def reorder_recheck(
         .values_list("pk", flat=True)
     )
     on = on or timezone.localdate()
-    raised = []
-    for rule in with_projection(ReorderRule.objects.filter(pk__in=rule_ids)).order_by("pk"):
-        alert = rule_decide(rule, on=on)
-        if alert is not None:
-            raised.append(alert)
-    return raised
+    # The locks are held: the decisions are written in bulk (a PO of many lines, an import).
+    rules = with_projection(ReorderRule.objects.filter(pk__in=rule_ids)).order_by("pk")
+    return rules_decide(rules, on=on)

@@ -1,7 +1,7 @@
 """Every receiving write (DESIGN.md, "Where logic lives"): one module per topic."""
 
 from receiving.services.discrepancies import discrepancy_resolve
-from receiving.services.imports import purchase_order_import_line, supplier_import_row
+from receiving.services.imports import purchase_orders_import, suppliers_import
 from receiving.services.purchase_orders import (
     PurchaseLineRequest,
     purchase_order_cancel,
@@ -30,15 +30,15 @@ __all__ = [
     "purchase_order_cancel",
     "purchase_order_close",
     "purchase_order_create",
-    "purchase_order_import_line",
     "purchase_order_open",
+    "purchase_orders_import",
     "putaway_cancel",
     "putaway_complete",
     "putaway_task_create",
     "receipt_create",
     "receipt_line_add",
     "supplier_create",
-    "supplier_import_row",
     "supplier_update",
+    "suppliers_import",
     "warehouse_place",
 ]

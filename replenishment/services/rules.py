@@ -11,18 +11,22 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.audit import audit_record
-from inventory.models import Sku, Warehouse
+from accounts.audit import AuditChange, audit_record, audit_record_many
+from inventory.models import Sku, Warehouse, WarehouseStock
 from receiving.models import Supplier
+from receiving.services.imports import ANALYZE_AFTER, analyze
 from replenishment.models import ReorderRule
 from replenishment.projection import with_projection
 from replenishment.seasons import MAX_UNITS, seasons_clean
-from replenishment.triggers import keys_lock, reorder_recheck, rule_decide
+from replenishment.triggers import keys_lock, reorder_recheck, rule_decide, rules_decide
 
 MAX_LEAD_TIME_DAYS = 3650
+IMPORT_BATCH = 2000
 _UNSET = object()
 
 
@@ -234,6 +238,107 @@ def reorder_rule_import_row(
     if rule is None:
         return reorder_rule_create(sku=sku, warehouse=warehouse, **values, actor=actor), True
     return reorder_rule_update(rule=rule, **values, actor=actor), False
+
+
+def reorder_rules_import(*, stage, actor=None) -> None:
+    """The rules of an import (replenishment.resources), from its staging table: one row per
+    SKU and warehouse (`sku_id`, `warehouse_id`, `reorder_point`, `reorder_quantity`,
+    `lead_time_days`, `supplier_id`, `pack_size`, and `seasonal` as the JSON of cleaned
+    seasons, NULL to keep the stored ones), each the whole rule: a known pair's figures are
+    replaced (empty cells clear), a new pair gets its rule. What reorder_rule_create and
+    reorder_rule_update do besides the row happens in bulk: an audit entry per rule created or
+    changed, and the decision (alerts raised now for rules at or below their point).
+
+    Locks in the services' order, WarehouseStock → ReorderRule, each in primary-key order."""
+    rules = _rules_table()
+    pair = "r.sku_id = s.sku_id AND r.warehouse_id = s.warehouse_id"
+    stored = f"SELECT r.id FROM {rules} r JOIN {stage.name} s ON {pair}"
+    _lock_pairs(stage)
+    before = _snapshots(ReorderRule.objects.filter(pk__in=RawSQL(stored, [])))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    seasons = _json("COALESCE(s.seasonal, '[]')")
+    stage.execute(
+        f"UPDATE {rules} AS r SET reorder_point = s.reorder_point, "
+        "reorder_quantity = s.reorder_quantity, lead_time_days = COALESCE(s.lead_time_days, 0), "
+        "supplier_id = s.supplier_id, pack_size = s.pack_size, "
+        f"seasonal = COALESCE({_json('s.seasonal')}, r.seasonal), updated_at = %s "
+        f"FROM {{stage}} s WHERE {pair}",
+        [now],
+    )
+    stage.execute(
+        f"INSERT INTO {rules} (sku_id, warehouse_id, reorder_point, reorder_quantity, "
+        "lead_time_days, supplier_id, pack_size, seasonal, armed, created_at, updated_at) "
+        "SELECT s.sku_id, s.warehouse_id, s.reorder_point, s.reorder_quantity, "
+        "COALESCE(s.lead_time_days, 0), s.supplier_id, s.pack_size, "
+        f"{seasons}, TRUE, %s, %s FROM {{stage}} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {rules} r WHERE {pair}) ORDER BY s.line",
+        [now, now],
+    )
+    if stage.count() >= ANALYZE_AFTER:
+        analyze(rules)
+    on = timezone.localdate()
+    for batch in _imported_rules(stored):
+        audit_record_many(actor=actor, changes=(_change(rule, before) for rule in batch))
+        rules_decide(batch, on=on)
+
+
+def _snapshots(rules) -> dict[int, dict]:
+    """`_snapshot` of many rules, read as values (no model objects): {rule id: snapshot}."""
+    fields = ("reorder_point", "reorder_quantity", "lead_time_days", "supplier__code")
+    rows = rules.values_list("pk", *fields, "pack_size", "seasonal").iterator(chunk_size=2000)
+    names = ("reorder_point", "reorder_quantity", "lead_time_days", "supplier", "pack_size")
+    return {pk: dict(zip((*names, "seasonal"), values, strict=True)) for pk, *values in rows}
+
+
+def _json(text_sql: str) -> str:
+    """SQL turning JSON text into the `seasonal` column's type (PostgreSQL: jsonb)."""
+    return f"CAST({text_sql} AS jsonb)" if connection.vendor == "postgresql" else text_sql
+
+
+def _rules_table() -> str:
+    return connection.ops.quote_name(ReorderRule._meta.db_table)
+
+
+def _lock_pairs(stage) -> None:
+    """The imported pairs' WarehouseStock rows, then their stored rules, each locked in
+    primary-key order (as keys_lock and reorder_recheck take them). SQLite has no row locks:
+    its one writer at a time serialises the import with every decision."""
+    if connection.vendor != "postgresql":
+        return
+    stock = connection.ops.quote_name(WarehouseStock._meta.db_table)
+    for table, alias in ((stock, "w"), (_rules_table(), "r")):
+        stage.execute(
+            f"SELECT COUNT(*) FROM (SELECT {alias}.id FROM {table} {alias} WHERE EXISTS "
+            f"(SELECT 1 FROM {{stage}} s WHERE s.sku_id = {alias}.sku_id "
+            f"AND s.warehouse_id = {alias}.warehouse_id) ORDER BY {alias}.id FOR UPDATE) locked"
+        )
+
+
+def _imported_rules(stored: str):
+    """The imported rules with their projected figures, in batches by primary key: the ids
+    once (one query), then each batch read whole before it is decided (no cursor stays open
+    over rows being written, and no batch joins the whole file again)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM ({stored}) imported ORDER BY id")
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for start in range(0, len(ids), IMPORT_BATCH):
+        yield list(
+            with_projection(ReorderRule.objects.filter(pk__in=ids[start : start + IMPORT_BATCH]))
+            .select_related("supplier")  # codes, not whole SKUs and warehouses: fewer objects
+            .annotate(sku_code=F("sku__code"), warehouse_code=F("warehouse__code"))
+            .order_by("pk")
+        )
+
+
+def _change(rule: ReorderRule, before: dict) -> AuditChange:
+    return AuditChange(
+        action="update" if rule.pk in before else "create",
+        object_type="reorder_rule",
+        object_id=rule.pk,
+        object_repr=f"{rule.sku_code} in {rule.warehouse_code}",
+        before=before.get(rule.pk),
+        after=_snapshot(rule),
+    )
 
 
 @dataclass(frozen=True)

@@ -342,6 +342,7 @@ def test_reorder_rules_import_through_the_imports_api(api, tee, warehouse, place
         2,
         [],
     )
+    assert (body["rows_create"], body["rows_update"]) == (2, 0)
     tee_rule = ReorderRule.objects.get(sku=tee)
     assert (tee_rule.reorder_point, tee_rule.pack_size, tee_rule.supplier.code) == (25, 12, "ACME")
     assert tee_rule.seasonal == [WINTER]
