@@ -48,6 +48,10 @@ class ChannelForm(forms.ModelForm):
     access_token = _write_only("Shopify: the Admin API access token. Leave empty to keep it.")
     consumer_key = _write_only("WooCommerce: the REST key. Leave empty to keep it.")
     consumer_secret = _write_only("WooCommerce: the REST secret. Leave empty to keep it.")
+    webhook_secret = _write_only(
+        "Shopify, WooCommerce: the secret the shop signs its order webhooks with. Leave empty "
+        "to keep it."
+    )
 
     class Meta:
         model = SalesChannel

@@ -43,7 +43,11 @@ CHANNELS = [
         "Shopify store",
         "shopify",
         "https://ims-demo.myshopify.example",
-        {"location_id": "gid://shopify/Location/1", "access_token": "demo-token"},
+        {
+            "access_token": "shpat_demo",
+            "location_id": "gid://shopify/Location/1",
+            "api_version": "2026-10",
+        },
         2,
         0.4,
     ),

@@ -1,6 +1,7 @@
 """django-q2 entry points. Schedule rows run `expire_holds_task` (migration 0002),
-`sync_sweep_task` (migration 0003) and `pull_orders_task` (migration 0004) every minute (their
-names since migration 0005); `sync_channel_task` is enqueued after each stock change commits."""
+`sync_sweep_task` (migration 0003), `pull_orders_task` (migration 0004) and
+`webhook_orders_task` (migration 0006) every minute (their names since migration 0005);
+`sync_channel_task` is enqueued after each stock change commits."""
 
 import datetime
 import logging
@@ -12,6 +13,7 @@ from channels.sync.deliver import channel_deliver
 from channels.sync.outbox import delivery_enqueue
 from channels.sync.pull import channel_pull, channels_pulling
 from channels.sync.services import outbox_sweep
+from channels.webhooks.retry import webhook_orders_retry, webhook_records_prune
 from inventory.services import reservations_expire
 
 logger = logging.getLogger(__name__)
@@ -61,4 +63,13 @@ def pull_orders_task() -> int:
             ChannelPullState.objects.filter(channel=channel).update(
                 last_error=f"{type(exc).__name__}: {exc}"[:500]
             )
+    return taken
+
+
+def webhook_orders_task() -> int:
+    """Scheduled every minute (migration 0006): orders a shop sent by webhook that the IMS
+    could not take yet are tried again (a SKU created, stock arrived); old delivery log rows
+    are pruned. Returns how many kept orders were taken."""
+    taken = len(webhook_orders_retry().taken)
+    webhook_records_prune()
     return taken

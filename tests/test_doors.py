@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 from ims.kits.access import PUBLIC, RolePermission
 
 # Doors open by nature, each for a reason: signing in and out, exchanging a password for a token,
-# the API's own description, and the load balancer's probe. The admin site (its own staff
-# check, Django's) is left out of the walk.
+# the API's own description, the load balancer's probe, and the shops' order webhooks (called by
+# Shopify and WooCommerce, let in only by their HMAC of the body: tests/channels/
+# test_webhooks_*.py). The admin site (its own staff check, Django's) is left out of the walk.
 PUBLIC_VIEWS = {
     "django.contrib.auth.views.LoginView",
     "django.contrib.auth.views.LogoutView",
@@ -22,6 +23,8 @@ PUBLIC_VIEWS = {
     "ims.api.auth.TokenView",
     "drf_spectacular.views.SpectacularAPIView",
     "drf_spectacular.views.SpectacularSwaggerView",
+    "channels.api.webhooks.ShopifyWebhookView",
+    "channels.api.webhooks.WooCommerceWebhookView",
 }
 HANDLERS = ("get", "post", "put", "patch", "delete")
 

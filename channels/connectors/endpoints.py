@@ -1,8 +1,14 @@
 """Where a channel may send: the rules for a channel's endpoint URL, checked when it is saved
-(`endpoint_validate`, a ValidationError naming `endpoint_url`) and again on every connection
-(`GuardedHTTPHandler`, `GuardedHTTPSHandler`, installed in the HTTP client's opener), so a host
-name that resolved to a public address at save time and to an internal one later (DNS
-rebinding) is still refused: the check reads the address the socket actually connected to.
+(`endpoint_validate`, a ValidationError naming `endpoint_url`) and again on every new connection
+(`GuardedTransport`, the transport of every HTTP client in channels/connectors/http.py), so a
+host name that resolved to a public address at save time and to an internal one later (DNS
+rebinding) is still refused.
+
+At connection time `GuardedBackend` (an httpcore network backend) resolves the host itself,
+refuses it when any address it resolves to breaks the rules, and connects to the vetted IP
+address, so the address checked is the address connected to (no second lookup for a rebinding
+DNS server to answer differently). TLS still verifies the certificate for the host name: httpcore
+passes the URL's host to the TLS handshake, not the address connected to.
 
 - http or https only; https only when settings.IMS_ENDPOINTS_HTTPS_ONLY (production).
 - No query string or fragment, not even an empty `?`: connectors append API paths to the
@@ -19,12 +25,12 @@ and control characters escaped.
 from __future__ import annotations
 
 import html
-import http.client
 import ipaddress
 import socket
-import urllib.request
 from urllib.parse import urlsplit
 
+import httpcore
+import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -76,8 +82,8 @@ def _host_problem(host: str, port: int) -> str | None:
         reason = address_problem(literal)
         return f"The endpoint URL points at {host}, {reason}." if reason else None
     try:
-        resolved = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
-    except (socket.gaierror, UnicodeError):
+        resolved = resolve(host, port)
+    except (OSError, UnicodeError):
         # Not resolvable now (a shop still being set up, a DNS hiccup): nothing to refuse yet;
         # every connection checks the address it reaches.
         return None
@@ -86,6 +92,13 @@ def _host_problem(host: str, port: int) -> str | None:
         if reason:
             return f"The endpoint URL's host {host} resolves to {address}, {reason}."
     return None
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The IP addresses `host` resolves to, in the resolver's order, without duplicates (a
+    literal address resolves to itself). socket.gaierror when it doesn't resolve."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 # -- addresses -----------------------------------------------------------------------------------
@@ -112,41 +125,72 @@ def address_problem(address) -> str | None:
 # -- connection time -----------------------------------------------------------------------------
 
 
-def guarded_create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, *args, **kwargs):
-    """socket.create_connection, then a check of the address actually reached."""
-    sock = socket.create_connection(address, timeout, *args, **kwargs)
-    if settings.IMS_ALLOW_PRIVATE_ENDPOINTS:
-        return sock
-    peer = sock.getpeername()[0]
+class GuardedBackend(httpcore.SyncBackend):
+    """httpcore's blocking network backend, connecting only to addresses the rules allow.
+
+    The host is resolved here, refused when *any* of its addresses is internal (as at save time:
+    a name that answers with a public and a private address is refused, whichever one a connect
+    would reach), and connected to by IP address, trying each in turn like
+    socket.create_connection. The peer of the connected socket is checked once more before
+    anything is sent. Refusals are EndpointRefused; a name that doesn't resolve is a ConnectError
+    (retryable: DNS may come back)."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if settings.IMS_ALLOW_PRIVATE_ENDPOINTS:
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            addresses = resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"{host} does not resolve ({exc})") from exc
+        for address in addresses:
+            reason = address_problem(address.split("%", 1)[0])
+            if reason:
+                shown = f"{host} is" if address == host else f"{host} resolves to {address},"
+                raise EndpointRefused(f"{shown} {reason}: refused")
+        failure: Exception = httpcore.ConnectError(f"{host} resolves to no address")
+        for address in addresses:
+            try:
+                stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+                continue
+            _check_peer(stream, host)
+            return stream
+        raise failure
+
+
+def _check_peer(stream: httpcore.NetworkStream, host: str) -> None:
+    peer = stream.get_extra_info("socket").getpeername()[0]
     reason = address_problem(peer.split("%", 1)[0])
     if reason:
-        sock.close()
-        raise EndpointRefused(f"{address[0]} connects to {peer}, {reason}; refused")
-    return sock
+        stream.close()
+        raise EndpointRefused(f"{host} connects to {peer}, {reason}: refused")
 
 
-class GuardedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._create_connection = guarded_create_connection
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport (its pooling, keep-alive and error mapping) over GuardedBackend,
+    refusing plain http when IMS_ENDPOINTS_HTTPS_ONLY.
 
+    httpx doesn't take a network backend (yet), so the transport's connection pool is rebuilt
+    with one; if a later httpx keeps its pool elsewhere this fails loudly instead of sending
+    unguarded."""
 
-class GuardedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._create_connection = guarded_create_connection
+    def __init__(self, *, limits: httpx.Limits):
+        super().__init__(limits=limits, trust_env=False, retries=0)
+        if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
+            raise RuntimeError("httpx.HTTPTransport changed: the endpoint guard can't be installed")
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(),
+        )
 
-
-class GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):
-        if settings.IMS_ENDPOINTS_HTTPS_ONLY:
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "https" and settings.IMS_ENDPOINTS_HTTPS_ONLY:
             raise EndpointRefused("plain http is refused; use https")
-        return self.do_open(GuardedHTTPConnection, req)
-
-
-class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(GuardedHTTPSConnection, req, context=self._context)
+        return super().handle_request(request)
 
 
 # -- showing answers -----------------------------------------------------------------------------

@@ -109,6 +109,7 @@ class VendureConnector(Connector):
             payload={"query": query, "variables": variables},
             headers={**self._headers(), **headers},
             timeout=self.timeout,
+            pool=self.channel.pk,
         )
         body = answer.json()
         if not isinstance(body, dict) or ("data" not in body and "errors" not in body):

@@ -41,7 +41,13 @@ class WebhookConnector(Connector):
             "X-IMS-Signature": sign(self.channel.secret or "", int(time.time()), body),
             "X-IMS-Event-Id": payload["event_id"],
         }
-        http_request(self.channel.endpoint_url, body=body, headers=headers, timeout=self.timeout)
+        http_request(
+            self.channel.endpoint_url,
+            body=body,
+            headers=headers,
+            timeout=self.timeout,
+            pool=self.channel.pk,
+        )
 
     def push(self, items: list[PushItem]) -> None:
         self._post(

@@ -58,7 +58,13 @@ class WooCommerceConnector(Connector):
             kwargs["params"] = params
         else:
             kwargs["auth"] = (key, secret)
-        return call(method, join(self._base(), API + path), timeout=self.timeout, **kwargs)
+        return call(
+            method,
+            join(self._base(), API + path),
+            timeout=self.timeout,
+            pool=self.channel.pk,
+            **kwargs,
+        )
 
     # -- the interface ----------------------------------------------------------------------
     def push(self, items: list[PushItem]) -> None:

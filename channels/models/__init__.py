@@ -1,5 +1,5 @@
 """Sales channels, their API keys and listings (`channels`); orders, their lines and pick tasks
-(`orders`); the sync outbox and delivery state (`sync`).
+(`orders`); the sync outbox and delivery state (`sync`); orders received by webhook (`webhooks`).
 
 Quantities are never changed here: every write goes through `channels.services`, which reserves,
 picks and releases stock through `inventory.services` (one transaction per change, ledger rows
@@ -31,6 +31,7 @@ from channels.models.sync import (
     OutboxState,
     SyncDelivery,
 )
+from channels.models.webhooks import WebhookDelivery, WebhookOrder, WebhookOrderState
 
 __all__ = [
     "OPEN_ORDER_STATUSES",
@@ -51,5 +52,8 @@ __all__ = [
     "SalesChannel",
     "SyncDelivery",
     "SyncStatus",
+    "WebhookDelivery",
+    "WebhookOrder",
+    "WebhookOrderState",
     "order_reference",
 ]

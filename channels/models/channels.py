@@ -15,7 +15,9 @@ class Connector(models.TextChoices):
 
 
 # Connector settings that are credentials: accepted on write, never shown again.
-SECRET_SETTINGS = frozenset({"access_token", "consumer_key", "consumer_secret", "password"})
+SECRET_SETTINGS = frozenset(
+    {"access_token", "consumer_key", "consumer_secret", "password", "webhook_secret"}
+)
 
 
 class SalesChannel(models.Model):

@@ -35,9 +35,18 @@ def channel_resync(*, channel: SalesChannel) -> int:
 
 
 def channel_test_connection(*, channel: SalesChannel) -> tuple[bool, str]:
-    """(ok, detail in words) from the channel's connector; never raises."""
+    """(ok, detail in words) from the channel's connector; never raises. A connector that checks
+    listings (`checks_listings`: how many) is handed them, as (SKU, external id) pairs: the
+    connectors never read the database."""
     try:
-        return connector_for(channel).test_connection()
+        connector = connector_for(channel)
+        limit = int(getattr(connector, "checks_listings", 0))
+        if limit:
+            listings = channel.listings.order_by("sku__code").values_list(
+                "sku__code", "external_id"
+            )
+            return connector.test_connection(listings=list(listings[:limit]))
+        return connector.test_connection()
     except DeliveryError as exc:
         return False, exc.detail
     except Exception as exc:

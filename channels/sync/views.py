@@ -1,8 +1,10 @@
 """Channel screens: sync health of every channel, and one channel's listings with resync and
 test-connection. Thin: parse, call a selector or one service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.connectors import connector_for
@@ -11,6 +13,7 @@ from channels.models import ChannelPullState, SalesChannel, SyncStatus
 from channels.sync.pull import channel_pull
 from channels.sync.selectors import channel_health, listing_sync_list, sync_lag_series
 from channels.sync.services import channel_resync, channel_test_connection
+from channels.webhooks.selectors import webhook_panel, webhook_shop
 from ims.kits.access import roles_required
 from ims.kits.roles import CHANNEL_OPERATE, CHANNEL_READ
 from ims.kits.screens import PAGE_SIZES, Sorts, paginate, wants_region
@@ -64,11 +67,23 @@ def channel_detail_view(request, code):
         "lag_worst": max(lag_values or [0]),
         "pulls": connector_for(channel).pulls_orders,
         "pull": ChannelPullState.objects.filter(channel=channel).first(),
+        "webhooks": webhook_panel(channel, address=_webhook_address(request, channel)),
         "nav_section": "channel-list",
     }
     if wants_region(request, "listing-results"):
         return render(request, "channels/channels_listings.html", context)
     return render(request, "channels/channels_detail.html", context)
+
+
+def _webhook_address(request, channel: SalesChannel) -> str:
+    """The absolute URL a shop delivers the channel's order webhooks to: under IMS_BASE_URL when
+    set (the address the world reaches, behind a proxy), else the host this page was asked on."""
+    shop = webhook_shop(channel)
+    if shop is None:
+        return ""
+    path = reverse(f"channel-webhook-{shop.NAME}", args=[channel.code])
+    base = str(getattr(settings, "IMS_BASE_URL", "") or "").rstrip("/")
+    return base + path if base else request.build_absolute_uri(path)
 
 
 @roles_required(CHANNEL_OPERATE)

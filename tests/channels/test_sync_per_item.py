@@ -1,5 +1,5 @@
 """Sync that completes: per-item acknowledgement for storefronts that take one item per call
-(Shopify REST, WooCommerce without batch), rate limits waited out without losing progress, a
+(WooCommerce without batch), rate limits waited out without losing progress, a
 task's time budget with the lease renewed while it pushes, fast first retries, and pushes queued
 by listing and channel changes. Real HTTP to a local receiver, the real task in django-q2's sync
 mode (a continuation task runs inline)."""
@@ -7,6 +7,7 @@ mode (a continuation task runs inline)."""
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections import Counter
@@ -31,7 +32,7 @@ receiver = sync_helpers.receiver
 
 pytestmark = pytest.mark.django_db
 
-SET = "/admin/api/2024-01/inventory_levels/set.json"
+PRODUCT = re.compile(r"^/wp-json/wc/v3/products/(\d+)$")
 
 
 @pytest.fixture
@@ -43,14 +44,15 @@ def fast(settings):
     return settings
 
 
-def shopify(warehouse, receiver: Receiver, count: int, **extra):
-    """A Shopify channel listing `count` SKUs, inventory item ids 1..count; none queued yet."""
+def woocommerce(warehouse, receiver: Receiver, count: int, **extra):
+    """A WooCommerce channel (one item per call) listing `count` SKUs, product ids 1..count;
+    none queued yet."""
     channel = make_channel(
-        "SHOPIFY",
+        "WOO",
         warehouse,
-        connector="shopify",
+        connector="woocommerce",
         endpoint_url=receiver.url,
-        settings={"access_token": "shpat_test", "location_id": 42},
+        settings={"consumer_key": "ck_test", "consumer_secret": "cs_test"},
         **extra,
     )
     skus = Sku.objects.bulk_create(
@@ -62,8 +64,13 @@ def shopify(warehouse, receiver: Receiver, count: int, **extra):
     return channel
 
 
+def product_id(request: Recorded) -> int | None:
+    match = PRODUCT.match(request.path)
+    return int(match.group(1)) if match else None
+
+
 def item_ids(requests: list[Recorded], status: int | None = None) -> list[int]:
-    return [r.json()["inventory_item_id"] for r in requests if r.path == SET]
+    return [product_id(r) for r in requests if product_id(r) is not None]
 
 
 def outbox(channel) -> dict[str, str]:
@@ -71,7 +78,7 @@ def outbox(channel) -> dict[str, str]:
 
 
 def test_an_item_the_shop_refuses_is_parked_alone(warehouse, places, receiver, fast):
-    shop = shopify(warehouse, receiver, 3)
+    shop = woocommerce(warehouse, receiver, 3)
     receiver.queue(Reply(200), Reply(404, {"errors": "Not Found"}))
     channel_resync(channel=shop)
 
@@ -89,7 +96,7 @@ def test_what_the_shop_took_before_an_outage_leaves_the_outbox(
     warehouse, places, receiver, settings
 ):
     settings.IMS_SYNC_WAIT_SECONDS = 0  # the retry is left to the sweep: see it scheduled
-    shop = shopify(warehouse, receiver, 3)
+    shop = woocommerce(warehouse, receiver, 3)
     receiver.queue(Reply(200))
     receiver.respond(503, "down")
     channel_resync(channel=shop)
@@ -113,7 +120,7 @@ def test_what_the_shop_took_before_an_outage_leaves_the_outbox(
 
 
 def test_a_short_outage_is_waited_out_by_the_task(warehouse, places, receiver, fast):
-    shop = shopify(warehouse, receiver, 2)
+    shop = woocommerce(warehouse, receiver, 2)
     receiver.queue(Reply(503), Reply(503))
     channel_resync(channel=shop)
 
@@ -128,7 +135,7 @@ def test_a_short_outage_is_waited_out_by_the_task(warehouse, places, receiver, f
 
 def test_a_long_backoff_is_left_to_the_sweep(warehouse, places, receiver, fast):
     fast.IMS_SYNC_BACKOFF_SECONDS = 30  # beyond a task's 10 s wait
-    shop = shopify(warehouse, receiver, 1)
+    shop = woocommerce(warehouse, receiver, 1)
     receiver.respond(503)
     channel_resync(channel=shop)
     started = time.monotonic()
@@ -140,7 +147,7 @@ def test_a_long_backoff_is_left_to_the_sweep(warehouse, places, receiver, fast):
 
 
 def test_a_rate_limit_is_waited_out_and_nothing_is_sent_twice(warehouse, places, receiver, fast):
-    shop = shopify(warehouse, receiver, 4)
+    shop = woocommerce(warehouse, receiver, 4)
     receiver.queue(Reply(200), Reply(429, headers={"Retry-After": "0.2"}))
     channel_resync(channel=shop)
 
@@ -158,7 +165,7 @@ def test_a_spent_budget_hands_the_rest_to_a_fresh_task(
 ):
     fast.IMS_SYNC_PUSH_SECONDS = 0.3
     receiver.delay = 0.05  # ~6 items per task
-    shop = shopify(warehouse, receiver, 20)
+    shop = woocommerce(warehouse, receiver, 20)
     with django_capture_on_commit_callbacks(execute=True):
         channel_resync(channel=shop)  # the task, then its continuations, run inline
 
@@ -194,8 +201,9 @@ def test_listing_and_channel_changes_are_pushed(
 
 
 class LeakyBucket:
-    """Shopify's REST limit as documented: a bucket of `size` calls per app and store, leaking
-    `rate` calls a second; a call into a full bucket is answered 429 with Retry-After."""
+    """A request-count limit in front of the shop (a host's or a proxy's, shaped like Shopify's
+    old REST one): a bucket of `size` calls, leaking `rate` calls a second; a call into a full
+    bucket is answered 429 with Retry-After."""
 
     def __init__(self, size: int, rate: float):
         self.size, self.rate = size, rate
@@ -208,28 +216,25 @@ class LeakyBucket:
             now = time.monotonic()
             self.level = max(self.level - (now - self.at) * self.rate, 0.0)
             self.at = now
-            item = request.json()["inventory_item_id"]
+            item = product_id(request)
             if self.level + 1 > self.size:
                 self.answers[item, 429] += 1
                 wait = (self.level + 1 - self.size) / self.rate
                 return Reply(
                     429,
-                    {"errors": "Exceeded 2 calls per second for api client."},
+                    {"code": "too_many_requests", "message": "Too many requests."},
                     headers={"Retry-After": f"{wait:.3f}"},
                 )
             self.level += 1
             self.answers[item, 200] += 1
-            return Reply(
-                200,
-                {"inventory_level": {"inventory_item_id": item, "available": 0}},
-                headers={"X-Shopify-Shop-Api-Call-Limit": f"{int(self.level)}/{self.size}"},
-            )
+            return Reply(200, {"id": item, "stock_quantity": 0})
 
 
 def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
     warehouse, places, receiver, q_sync, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """The case that used to fail: 1,000 listed SKUs into a shop that rate-limits. Every item
+    """The case that used to fail: 1,000 listed SKUs into a shop that rate-limits, one call
+    per item (Shopify's batches: tests/channels/test_shopify_sync_worker.py). Every item
     is set exactly once (a 429 is retried, a 200 never repeated), tasks hand over when their
     budget is spent, and the lease (shorter than the whole sync) is renewed, never lost."""
     settings.IMS_SYNC_LEASE_SECONDS = 3.0  # the sync takes longer: only renewal keeps it
@@ -237,7 +242,7 @@ def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
     settings.IMS_SYNC_RECORD_SECONDS = 0.25
     bucket = LeakyBucket(size=40, rate=200.0)
     receiver.responder = bucket
-    shop = shopify(warehouse, receiver, 1000)
+    shop = woocommerce(warehouse, receiver, 1000)
     held = []  # (holder, when) at every take and renewal of the lease
     acquire, renew = deliver._lease_acquire, record.lease_renew
 
@@ -264,7 +269,7 @@ def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
     )
     limited = sum(n for (_, status), n in bucket.answers.items() if status == 429)
     assert sorted(ok) == list(range(1, 1001))
-    assert set(ok.values()) == {1}  # none sent again after Shopify acknowledged it
+    assert set(ok.values()) == {1}  # none sent again after the shop acknowledged it
     assert limited > 0  # the shop did push back
     assert outbox(shop) == {}
     assert set(Listing.objects.filter(channel=shop).values_list("sync_status", flat=True)) == {
@@ -275,6 +280,7 @@ def test_a_thousand_skus_through_a_rate_limited_shop_all_arrive_once(
     tasks = Task.objects.filter(func="channels.tasks.sync_channel_task").count()
     assert tasks > 1  # the first task's budget ran out and it handed over
     print(
-        f"\n1,000 SKUs, bucket 40 @ 200/s: {len(receiver.requests)} calls, {limited} answered 429, "
+        f"\n1,000 SKUs one per call, bucket 40 @ 200/s: {len(receiver.requests)} calls, "
+        f"{limited} answered 429, "
         f"{tasks} tasks, {elapsed:.1f} s, longest between lease renewals {max(gaps):.2f} s"
     )
