@@ -121,13 +121,27 @@ def file_name(table: TableImport, file_format: str, *, template: bool = False) -
     return f"{table.name}-{stamp}.{file_format}"
 
 
-def _started(rows: Iterable[tuple]) -> Iterator[tuple]:
-    """`rows` with the first one already read: a kind's `export_rows` checks its filters before
-    its first row, so a bad filter is raised here, in the view, and not halfway through a
-    response that has already begun."""
-    rows = iter(rows)
-    first = next(rows, None)
-    return rows if first is None else itertools.chain((first,), rows)
+class _StreamedCsv:
+    """The CSV lines of a streamed export. The kind's first row is read at once: `export_rows`
+    checks its filters before its first row, so a bad filter is raised in the view, not
+    halfway through a response that has already begun. The response closes this when it ends
+    or the client goes away, and closing it closes the rows (their database cursor) there and
+    then, not whenever garbage collection comes by."""
+
+    def __init__(self, table: TableImport, rows: Iterable[tuple]):
+        self._rows = iter(rows)
+        first = next(self._rows, None)
+        rest = self._rows if first is None else itertools.chain((first,), self._rows)
+        self._lines = csv_lines(table, rest)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._lines
+
+    def close(self) -> None:
+        self._lines.close()
+        close = getattr(self._rows, "close", None)
+        if close is not None:
+            close()
 
 
 def export_response(table: TableImport, rows: Iterable[tuple], file_format: str, **name):
@@ -136,7 +150,7 @@ def export_response(table: TableImport, rows: Iterable[tuple], file_format: str,
     if file_format == "xlsx":
         response = FileResponse(xlsx_file(table, rows), content_type=CONTENT_TYPES["xlsx"])
     else:
-        lines = csv_lines(table, _started(rows))
+        lines = _StreamedCsv(table, rows)
         response = StreamingHttpResponse(lines, content_type=CONTENT_TYPES["csv"])
     response["Content-Disposition"] = disposition
     return response

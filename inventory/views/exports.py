@@ -51,7 +51,8 @@ def export_download(request, kind):
 
 @roles_required(IMPORTS)
 @require_GET
-def import_template(request, kind, file_format):
+def import_template(request, kind, format):  # `format`: the URL's name (import-template)
+    file_format = format
     template, unknown = _kind(kind)
     if template is None:
         return _refused(request, unknown, 404)
@@ -67,7 +68,7 @@ def import_template(request, kind, file_format):
 urlpatterns = [
     path("exports/<str:kind>/", export_download, name="export-download"),
     re_path(
-        r"^imports/templates/(?P<kind>[^/.]+)\.(?P<file_format>[^/.]+)$",
+        r"^imports/templates/(?P<kind>[^/.]+)\.(?P<format>[^/.]+)$",
         import_template,
         name="import-template",
     ),

@@ -9,7 +9,6 @@ from replenishment.services.rules import (
     SweepResult,
     reorder_rule_create,
     reorder_rule_delete,
-    reorder_rule_import_row,
     reorder_rule_update,
     reorder_sweep,
 )
@@ -21,7 +20,6 @@ __all__ = [
     "alerts_order",
     "reorder_rule_create",
     "reorder_rule_delete",
-    "reorder_rule_import_row",
     "reorder_rule_update",
     "reorder_sweep",
 ]

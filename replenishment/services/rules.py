@@ -209,37 +209,6 @@ def reorder_rule_delete(*, rule: ReorderRule, actor=None) -> None:
     ReorderRule.objects.filter(pk=rule.pk).delete()
 
 
-@transaction.atomic
-def reorder_rule_import_row(
-    *,
-    sku: Sku,
-    warehouse: Warehouse,
-    reorder_point: int,
-    reorder_quantity: int,
-    lead_time_days: int | None = None,
-    supplier: Supplier | None = None,
-    pack_size: int | None = None,
-    seasonal=_UNSET,
-    actor=None,
-) -> tuple[ReorderRule, bool]:
-    """One row of a reorder-rule file: the whole rule for its SKU and warehouse, created or
-    replaced (empty optional cells clear). Seasons are replaced only when the file has a
-    `seasonal` column. Returns the rule and whether it is new."""
-    rule = ReorderRule.objects.filter(sku=sku, warehouse=warehouse).first()
-    values = {
-        "reorder_point": reorder_point,
-        "reorder_quantity": reorder_quantity,
-        "lead_time_days": lead_time_days or 0,
-        "supplier": supplier,
-        "pack_size": pack_size,
-    }
-    if seasonal is not _UNSET:
-        values["seasonal"] = seasonal or []
-    if rule is None:
-        return reorder_rule_create(sku=sku, warehouse=warehouse, **values, actor=actor), True
-    return reorder_rule_update(rule=rule, **values, actor=actor), False
-
-
 def reorder_rules_import(*, stage, actor=None) -> None:
     """The rules of an import (replenishment.resources), from its staging table: one row per
     SKU and warehouse (`sku_id`, `warehouse_id`, `reorder_point`, `reorder_quantity`,

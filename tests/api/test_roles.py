@@ -373,13 +373,15 @@ def _operations(w) -> list[Op]:
         Op("get", "/api/v1/audit-log/", {"admin"}),
         # imports (each kind narrows further: tests/inventory/test_imports.py)
         Op("get", "/api/v1/imports/", BUYING),
-        # exports: viewers too; each kind narrows further (tests/inventory/test_exports.py)
-        Op("get", "/api/v1/exports/skus/?format=csv", STOCK_HANDLERS | {"viewer"}),
+        # exports: viewers too; each kind narrows further (tests/inventory/test_exports.py).
+        # XLSX: the file is whole before the answer, so an answer this walk does not read
+        # leaves no database cursor open (a CSV export streams from one).
+        Op("get", "/api/v1/exports/skus/?format=xlsx", STOCK_HANDLERS | {"viewer"}),
         Op("get", "/api/v1/exports/locations/?format=xlsx", STOCK_HANDLERS | {"viewer"}),
-        Op("get", "/api/v1/exports/stock/?warehouse=WH1", STOCK_HANDLERS | {"viewer"}),
-        Op("get", "/api/v1/exports/suppliers/?format=csv", BUYING_READ),
+        Op("get", "/api/v1/exports/stock/?format=xlsx&warehouse=WH1", STOCK_HANDLERS | {"viewer"}),
+        Op("get", "/api/v1/exports/suppliers/?format=xlsx", BUYING_READ),
         Op("get", "/api/v1/exports/purchase_orders/?format=xlsx", BUYING_READ),
-        Op("get", "/api/v1/exports/reorder_rules/?format=csv", BUYING_READ),
+        Op("get", "/api/v1/exports/reorder_rules/?format=xlsx&q=TEE", BUYING_READ),
         # the end: what undoes the world
         Op("post", "/api/v1/purchase-orders/PO-1/close/", BUYING, scoped=True),
         Op("post", "/api/v1/purchase-orders/PO-3/cancel/", BUYING, scoped=True),

@@ -1,9 +1,17 @@
-"""A small world holding rows of every import kind in two warehouses, for the export tests
-(tests/inventory/test_exports.py, tests/test_export_safety.py). `hostile=True` starts codes and
-names with formula triggers, so every kind's export has text to neutralise."""
+"""What the export tests share (tests/inventory/test_exports.py, test_export_downloads.py,
+tests/test_export_safety.py): a small world holding rows of every import kind in two
+warehouses (`hostile=True` starts codes and names with formula triggers, so every kind's export
+has text to neutralise), clients that read a download to its end, and readers of the files."""
 
+import csv
 import datetime
+import io
 from types import SimpleNamespace
+
+import openpyxl
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from inventory.services import location_create, sku_create
 from receiving.services import supplier_create
@@ -56,3 +64,74 @@ def build_more(world: SimpleNamespace) -> None:
         supplier = supplier_create(code=f"SUP-{n}", name=f"Supplier {n}")
         make_po(supplier, world.wh1, (sku, 2), (world.skus[0], 1), number=f"PO-M{n}")
         reorder_rule_create(sku=sku, warehouse=world.wh1, reorder_point=1, reorder_quantity=2)
+
+
+KINDS = ["skus", "locations", "stock", "suppliers", "purchase_orders", "reorder_rules"]
+FORMATS = ["csv", "xlsx"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def rows_of(content: bytes, file_format: str) -> list[list]:
+    if file_format == "csv":
+        return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+class _ReadsToTheEnd:
+    """Reads every download to its end, as a browser or a script does: the test client then
+    closes the response (and the export's database cursor) inside the test."""
+
+    def get(self, *args, **kwargs):
+        response = super().get(*args, **kwargs)
+        response.file = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        )
+        return response
+
+
+class ApiReader(_ReadsToTheEnd, APIClient):
+    pass
+
+
+class ScreenReader(_ReadsToTheEnd, Client):
+    pass
+
+
+def body(response) -> bytes:
+    return response.file
+
+
+def person(name: str, role: str | None, warehouse=None):
+    account = factories.user(name, role=role)
+    if warehouse is not None:
+        warehouse.staff.add(account)
+    return account
+
+
+def api_as(account) -> APIClient:
+    client = ApiReader()
+    token, _ = Token.objects.get_or_create(user=account)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def screen_as(account) -> Client:
+    client = ScreenReader()
+    client.force_login(account)
+    return client
+
+
+def export(client, kind: str, file_format: str = "csv", **filters):
+    return client.get(f"/api/v1/exports/{kind}/", {"format": file_format, **filters})
+
+
+def exported(client, kind: str, file_format: str = "csv", **filters) -> list[list]:
+    response = export(client, kind, file_format, **filters)
+    assert response.status_code == 200, response.content[:500]
+    return rows_of(body(response), file_format)
+
+
+def column(rows: list[list], name: str) -> list:
+    index = rows[0].index(name)
+    return [row[index] for row in rows[1:]]
