@@ -16,7 +16,10 @@ from inventory.imports.kind import (
     Reference,
     choice_column,
     day_column,
+    refuse_other_warehouses,
+    sku_column,
     text_column,
+    warehouse_column,
     whole_column,
     yes_no_column,
 )
@@ -140,21 +143,6 @@ def _scope(queryset, user, field: str):
     return roles.in_scope(queryset, roles.warehouse_scope(user, roles.EXPORTS), field)
 
 
-def _refuse_other_warehouses(stage, problems, actor, allowed) -> None:
-    """A manager imports only into their own warehouses, as the screens and the API let them
-    change only those (warehouse_scope): each row naming another is refused. An import without
-    a person (a command, the system) is not narrowed."""
-    scope = None if actor is None else roles.warehouse_scope(actor, allowed)
-    if scope is None:
-        return
-    ids = sorted(scope)
-    outside = f"warehouse_id NOT IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 1"
-    for line, code in stage.fetch(
-        f"SELECT line, warehouse FROM {{stage}} WHERE warehouse_id IS NOT NULL AND {outside}", ids
-    ):
-        problems.add(line, "warehouse", f"Warehouse {code} is not one of your warehouses.")
-
-
 # -- locations ----------------------------------------------------------------------------------
 
 MAX_DEPTH = 256  # a path of 512 characters holds at most 255 levels ("/a/b/.../")
@@ -175,14 +163,7 @@ class LocationImport(TableImport):
     tree; the path is the one `location_create` writes. Blank type: a bin; travel cost: 0."""
 
     columns = (
-        text_column(
-            "warehouse",
-            max_length=32,
-            required=True,
-            not_blank=True,
-            aliases=("warehouse code", "site", "depot"),
-            example="WH1",
-        ),
+        warehouse_column(),
         Column(
             "code",
             _location_code,
@@ -231,7 +212,7 @@ class LocationImport(TableImport):
 
     def check(self, stage, problems, context):
         _prepare(stage, "warehouse_id, code", "line")
-        _refuse_other_warehouses(stage, problems, context.actor, roles.CATALOG)
+        refuse_other_warehouses(stage, problems, context.actor, roles.CATALOG)
         location = _table(Location)
         for line, code, warehouse in stage.fetch(
             f"SELECT s.line, s.code, s.warehouse FROM {{stage}} s WHERE EXISTS (SELECT 1 FROM "
@@ -333,22 +314,8 @@ class OpeningStockImport(TableImport):
     other SKUs take neither lot nor expiry. The location must hold stock (not a zone)."""
 
     columns = (
-        text_column(
-            "sku",
-            max_length=64,
-            required=True,
-            not_blank=True,
-            aliases=("sku code", "variant sku", "item code", "product code", "item number"),
-            example="TEE-BLK-M",
-        ),
-        text_column(
-            "warehouse",
-            max_length=32,
-            required=True,
-            not_blank=True,
-            aliases=("warehouse code", "site", "depot"),
-            example="WH1",
-        ),
+        sku_column(),
+        warehouse_column(),
         text_column(
             "location",
             max_length=64,
@@ -392,7 +359,7 @@ class OpeningStockImport(TableImport):
 
     def check(self, stage, problems, context):
         _prepare(stage)
-        _refuse_other_warehouses(stage, problems, context.actor, roles.HANDLE_STOCK)
+        refuse_other_warehouses(stage, problems, context.actor, roles.HANDLE_STOCK)
         for line, column, message in adjustments_check(rows=stage.name):
             problems.add(line, column, message)
 

@@ -17,7 +17,10 @@ from inventory.imports.kind import (
     Reference,
     amount_column,
     day_column,
+    refuse_other_warehouses,
+    sku_column,
     text_column,
+    warehouse_column,
 )
 from inventory.models import Sku, Warehouse
 from receiving.filters import PurchaseOrderFilter, SupplierFilter
@@ -31,24 +34,6 @@ PO_HEADER = ("supplier", "warehouse", "expected_date", "status")
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def refuse_other_warehouses(stage, problems, actor) -> None:
-    """A manager imports only into their own warehouses, as the API lets them create only
-    there (warehouse_scope): every row naming another is refused. An import without a person
-    (a command, the system) is not narrowed."""
-    if actor is None:
-        return
-    scope = warehouse_scope(actor, BUYING)
-    if scope is None:
-        return
-    ids = sorted(scope)
-    outside = f"warehouse_id NOT IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 1"
-    for line, code in stage.fetch(
-        f"SELECT line, warehouse FROM {{stage}} WHERE warehouse_id IS NOT NULL AND {outside}",
-        ids,
-    ):
-        problems.add(line, "warehouse", f"Warehouse {code} is not one of your warehouses.")
 
 
 # --- suppliers ---------------------------------------------------------------------------------
@@ -170,27 +155,13 @@ class PurchaseOrderImport(TableImport):
             aliases=("vendor", "supplier code", "vendor code"),
             example="ACME",
         ),
-        text_column(
-            "warehouse",
-            max_length=32,
-            required=True,
-            not_blank=True,
-            aliases=("warehouse code", "ship to", "destination"),
-            example="WH1",
-        ),
+        warehouse_column(extra_aliases=("ship to", "destination")),
         day_column(
             "expected_date",
             aliases=("expected", "expected on", "due date", "delivery date", "eta"),
             example="2027-03-01",
         ),
-        text_column(
-            "sku",
-            max_length=64,
-            required=True,
-            not_blank=True,
-            aliases=("sku code", "item code", "product code", "variant sku", "item"),
-            example="TEE-BLK-M",
-        ),
+        sku_column(),
         Column(
             "quantity",
             read_quantity,
@@ -227,7 +198,7 @@ class PurchaseOrderImport(TableImport):
             message = f"Purchase order {number} already exists; import new orders only."
             problems.add(line, "po_number", message)
         self._check_rows_agree(stage, problems, known)
-        refuse_other_warehouses(stage, problems, context.actor)
+        refuse_other_warehouses(stage, problems, context.actor, BUYING)
 
     def _check_rows_agree(self, stage, problems, known: str) -> None:
         """Each row of a PO against its first row: the header cells must be the same."""

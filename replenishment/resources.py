@@ -16,10 +16,16 @@ from django.db import connection
 
 from ims.kits.roles import BUYING, EXPORTS, in_scope, warehouse_scope
 from inventory.imports import TableImport, cells, register_import
-from inventory.imports.kind import Column, Reference, text_column
+from inventory.imports.kind import (
+    Column,
+    Reference,
+    refuse_other_warehouses,
+    sku_column,
+    text_column,
+    warehouse_column,
+)
 from inventory.models import Sku, Warehouse
 from receiving.models import Supplier
-from receiving.resources import refuse_other_warehouses
 from replenishment.filters import ReorderRuleFilter
 from replenishment.models import ReorderRule
 from replenishment.seasons import MAX_UNITS, seasons_clean, seasons_from_text, seasons_to_text
@@ -54,22 +60,8 @@ class ReorderRuleImport(TableImport):
     of their own warehouses."""
 
     columns = (
-        text_column(
-            "sku",
-            max_length=64,
-            required=True,
-            not_blank=True,
-            aliases=("sku code", "item code", "product code", "variant sku", "item"),
-            example="TEE-BLK-M",
-        ),
-        text_column(
-            "warehouse",
-            max_length=32,
-            required=True,
-            not_blank=True,
-            aliases=("warehouse code", "site"),
-            example="WH1",
-        ),
+        sku_column(),
+        warehouse_column(),
         bounded_column(
             "reorder_point",
             minimum=0,
@@ -122,7 +114,7 @@ class ReorderRuleImport(TableImport):
         )
 
     def check(self, stage, problems, context):
-        refuse_other_warehouses(stage, problems, context.actor)
+        refuse_other_warehouses(stage, problems, context.actor, BUYING)
 
     def plan(self, stage):
         rules = connection.ops.quote_name(ReorderRule._meta.db_table)

@@ -12,6 +12,7 @@ from functools import partial
 
 from django.db import connection
 
+from ims.kits.roles import warehouse_scope
 from inventory.imports import cells
 
 MAX_REPORTED_ERRORS = 1000
@@ -51,6 +52,30 @@ def amount_column(name: str, **kwargs) -> Column:
 
 def choice_column(name: str, *, choices: Iterable[str], default: str | None = None, **kw):
     return Column(name, partial(cells.choice, choices=tuple(choices), default=default), **kw)
+
+
+SKU_ALIASES = ("sku code", "variant sku", "item code", "product code", "item number", "item")
+
+
+def sku_column(**kwargs) -> Column:
+    """The `sku` column every stock-bound kind names its SKU by (resolved by a Reference)."""
+    kwargs.setdefault("aliases", SKU_ALIASES)
+    return text_column(
+        "sku", max_length=64, required=True, not_blank=True, example="TEE-BLK-M", **kwargs
+    )
+
+
+def warehouse_column(*, extra_aliases: tuple[str, ...] = (), **kwargs) -> Column:
+    """The `warehouse` column, by the warehouse's code."""
+    return text_column(
+        "warehouse",
+        max_length=32,
+        required=True,
+        not_blank=True,
+        aliases=("warehouse code", "site", "depot", *extra_aliases),
+        example="WH1",
+        **kwargs,
+    )
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,21 @@ class ImportContext:
     actor: object = None
     reference: str = ""
     present: frozenset[str] = frozenset()  # our columns the file has
+
+
+def refuse_other_warehouses(stage, problems: "Problems", actor, allowed) -> None:
+    """A person bound to warehouses (a manager) imports only into their own, as the screens and
+    the API let them change only those (warehouse_scope through `allowed`): every row naming
+    another is refused. An import without a person (a command, the system) is not narrowed."""
+    scope = None if actor is None else warehouse_scope(actor, allowed)
+    if scope is None:
+        return
+    ids = sorted(scope)
+    outside = f"warehouse_id NOT IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 1"
+    for line, code in stage.fetch(
+        f"SELECT line, warehouse FROM {{stage}} WHERE warehouse_id IS NOT NULL AND {outside}", ids
+    ):
+        problems.add(line, "warehouse", f"Warehouse {code} is not one of your warehouses.")
 
 
 class TableImport:
